@@ -1,0 +1,3 @@
+"""pytest entry point (``-p no:tdd`` disables it)."""
+
+from __future__ import annotations
