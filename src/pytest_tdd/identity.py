@@ -41,7 +41,7 @@ def _normal_form(node: object) -> str:
             value = getattr(node, field, None)
             if isinstance(node, ast.JoinedStr) and field == "values":
                 # Python 3.12 adds empty string parts to some format specs.
-                value = [v for v in value if not (isinstance(v, ast.Constant) and v.value == "")]
+                value = [v for v in node.values if not _is_empty_string(v)]
             if value is None or value == []:
                 continue
             parts.append(f"{field}={_normal_form(value)}")
@@ -49,6 +49,10 @@ def _normal_form(node: object) -> str:
     if isinstance(node, list):
         return "[" + ",".join(_normal_form(item) for item in node) + "]"
     return repr(node)
+
+
+def _is_empty_string(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == ""
 
 
 def _is_parametrize(decorator: ast.expr) -> bool:

@@ -1,0 +1,200 @@
+"""The evidence file: a committed, reviewable record of what each test was seen doing.
+
+Format (version 1): UTF-8 text, one JSON object per line. The first line is the header
+``{"pytest-tdd-evidence": 1}``; every other line is one record, sorted by test id, keys
+in a fixed order. One record per line makes the file friendly to git's ``merge=union``:
+two branches that add different tests merge into a valid file. A union merge can also
+leave two lines for one test; both are kept as candidates, and the run that judges the
+test picks the one that matches its current code.
+
+Pure except ``load`` and ``save``; ``save`` writes atomically (a temporary file in the
+same folder, then ``os.replace``), so a reader sees the old file or the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+FORMAT_KEY = "pytest-tdd-evidence"
+FORMAT_VERSION = 1
+STATUSES = ("red", "green", "legacy")
+Status = Literal["red", "green", "legacy"]
+
+# JSON key -> Record attribute, in the order they are written.
+_FIELDS = {
+    "id": "nodeid",
+    "status": "status",
+    "fp": "fingerprint",
+    "case": "case",
+    "kind": "kind",
+    "exc": "exception",
+    "msg": "message",
+    "head": "head",
+}
+_REQUIRED = ("id", "status", "fp")
+
+
+class EvidenceError(Exception):
+    """The evidence file cannot be read or written; the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """What one test was seen doing, bound to the fingerprint of its code."""
+
+    nodeid: str
+    status: Status
+    fingerprint: str
+    case: str | None = None
+    kind: str | None = None
+    exception: str | None = None
+    message: str | None = None
+    head: str | None = None
+
+
+# Test id -> its records; more than one only where a union merge left several.
+Ledger = dict[str, tuple[Record, ...]]
+
+
+@dataclass
+class Changes:
+    """What a run changes in the ledger: records to put (replacing all candidates) and
+    ids to drop. Applied to the file as it is on disk just before writing."""
+
+    put: dict[str, Record] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.put or self.drop)
+
+
+def apply(ledger: Mapping[str, tuple[Record, ...]], changes: Changes) -> Ledger:
+    """A new ledger: ``ledger`` with ``changes`` applied."""
+    result = {k: v for k, v in ledger.items() if k not in changes.drop}
+    result.update({nodeid: (record,) for nodeid, record in changes.put.items()})
+    return result
+
+
+def _line(data: Mapping[str, object]) -> str:
+    text = json.dumps(data, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, from an undecodable file name
+        text = json.dumps(data, ensure_ascii=True)
+    return text
+
+
+def dumps(ledger: Mapping[str, tuple[Record, ...]]) -> str:
+    """The file's text: header, then records sorted by id, then a trailing newline."""
+    lines = [_line({FORMAT_KEY: FORMAT_VERSION})]
+    for nodeid in sorted(ledger):
+        for record in ledger[nodeid]:
+            data = {key: getattr(record, attr) for key, attr in _FIELDS.items()}
+            lines.append(_line({k: v for k, v in data.items() if v is not None}))
+    return "\n".join(lines) + "\n"
+
+
+def _record(data: object, where: str) -> Record:
+    if not isinstance(data, dict):
+        raise EvidenceError(f"{where}: a record must be a JSON object")
+    unknown = sorted(set(data) - set(_FIELDS))
+    if unknown:
+        raise EvidenceError(f"{where}: unknown key {unknown[0]!r}")
+    for key in _REQUIRED:
+        if key not in data:
+            raise EvidenceError(f"{where}: the record has no {key!r}")
+    for key, value in data.items():
+        if not isinstance(value, str):
+            raise EvidenceError(f"{where}: {key!r} must be a string")
+    if data["status"] not in STATUSES:
+        raise EvidenceError(
+            f"{where}: status {data['status']!r} is not one of {', '.join(STATUSES)}"
+        )
+    return Record(**{_FIELDS[key]: value for key, value in data.items()})
+
+
+def parse(text: str, source: str) -> Ledger:
+    """Read the file's text; raise ``EvidenceError`` naming ``source`` and the line."""
+    ledger: Ledger = {}
+    header_seen = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"evidence file {source}: line {number}"
+        if line.startswith(("<<<<<<<", "=======", ">>>>>>>")):
+            raise EvidenceError(
+                f"{where}: an unresolved merge conflict; keep the lines of both sides, or "
+                "add '<file> merge=union' to .gitattributes so git does it for you"
+            )
+        try:
+            data = json.loads(line)
+        except ValueError as error:
+            raise EvidenceError(f"{where}: not valid JSON ({error})") from None
+        if not header_seen:
+            if not isinstance(data, dict) or FORMAT_KEY not in data:
+                raise EvidenceError(f"{where}: missing the header line of a pytest-tdd file")
+            version = data[FORMAT_KEY]
+            if version != FORMAT_VERSION or isinstance(version, bool):
+                raise EvidenceError(
+                    f"evidence file {source}: format version {version!r} is not supported "
+                    f"by this pytest-tdd (it reads version {FORMAT_VERSION}); upgrade pytest-tdd"
+                )
+            header_seen = True
+            continue
+        record = _record(data, where)
+        candidates = ledger.get(record.nodeid, ())
+        if record not in candidates:
+            ledger[record.nodeid] = (*candidates, record)
+    return ledger
+
+
+def load(path: Path) -> Ledger:
+    """The ledger in ``path``; empty if there is no such file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise EvidenceError(f"evidence file {path}: cannot read it ({error})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise EvidenceError(f"evidence file {path}: not UTF-8 text ({error})") from None
+    return parse(text, str(path))
+
+
+def save(path: Path, ledger: Mapping[str, tuple[Record, ...]]) -> None:
+    """Write ``ledger`` to ``path`` atomically, keeping the permissions of the old file."""
+    data = dumps(ledger).encode("utf-8")
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise EvidenceError(f"evidence file {path}: cannot write it ({error})") from None
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,183 @@
+"""Unit tests for the evidence file: its text format, loading and atomic saving."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from pytest_tdd import evidence
+from pytest_tdd.evidence import EvidenceError, Record
+
+RED = Record(
+    "tests/test_a.py::test_x",
+    "red",
+    "0123456789abcdef",
+    kind="assertion",
+    exception="AssertionError",
+    message="assert 1 == 2",
+    head="abc1234",
+)
+GREEN = Record("tests/test_a.py::test_y[1]", "green", "fedcba9876543210", case="1111222233334444")
+LEGACY = Record("tests/test_b.py::test_z", "legacy", "00000000ffffffff")
+
+
+def ledger(*records: Record) -> evidence.Ledger:
+    result: evidence.Ledger = {}
+    for record in records:
+        result[record.nodeid] = (*result.get(record.nodeid, ()), record)
+    return result
+
+
+def test_the_text_is_sorted_one_record_per_line_with_a_trailing_newline() -> None:
+    text = evidence.dumps(ledger(LEGACY, GREEN, RED))
+    lines = text.splitlines()
+    assert lines[0] == '{"pytest-tdd-evidence": 1}'
+    assert [line.split('"', 4)[3] for line in lines[1:]] == [
+        RED.nodeid,
+        GREEN.nodeid,
+        LEGACY.nodeid,
+    ]
+    assert text.endswith("}\n")
+
+
+def test_a_record_line_is_readable_json_in_a_fixed_key_order() -> None:
+    line = evidence.dumps(ledger(RED)).splitlines()[1]
+    assert line == (
+        '{"id": "tests/test_a.py::test_x", "status": "red", "fp": "0123456789abcdef", '
+        '"kind": "assertion", "exc": "AssertionError", "msg": "assert 1 == 2", '
+        '"head": "abc1234"}'
+    )
+
+
+def test_parse_reads_back_what_dumps_wrote() -> None:
+    state = ledger(RED, GREEN, LEGACY)
+    assert evidence.parse(evidence.dumps(state), "f") == state
+
+
+def test_an_empty_file_is_an_empty_ledger() -> None:
+    assert evidence.parse("", "f") == {}
+
+
+def test_unsorted_lines_and_blank_lines_are_accepted() -> None:
+    header, *records = evidence.dumps(ledger(RED, LEGACY)).splitlines()
+    text = "\n".join([header, "", *reversed(records), ""])
+    assert evidence.parse(text, "f") == ledger(RED, LEGACY)
+
+
+def test_duplicate_lines_left_by_a_union_merge_are_kept_as_candidates() -> None:
+    other = Record(RED.nodeid, "green", "1111111111111111", kind="assertion")
+    text = evidence.dumps(ledger(RED)) + evidence.dumps(ledger(other)).splitlines()[1] + "\n"
+    assert evidence.parse(text, "f") == {RED.nodeid: (RED, other)}
+
+
+def test_identical_duplicate_lines_collapse() -> None:
+    text = evidence.dumps(ledger(RED)) + evidence.dumps(ledger(RED)).splitlines()[1] + "\n"
+    assert evidence.parse(text, "f") == ledger(RED)
+
+
+def test_non_ascii_ids_are_written_as_text() -> None:
+    record = Record("tests/test_ü.py::test_ß[ä b]", "legacy", "0" * 16)
+    text = evidence.dumps(ledger(record))
+    assert "test_ß[ä b]" in text
+    assert evidence.parse(text, "f") == ledger(record)
+
+
+def test_an_id_with_a_lone_surrogate_survives_a_round_trip() -> None:
+    record = Record("tests/test_\udcff.py::test_x", "legacy", "0" * 16)
+    text = evidence.dumps(ledger(record))
+    text.encode("utf-8")
+    assert evidence.parse(text, "f") == ledger(record)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"pytest-tdd-evidence": 1}\n{"id": "a", "status": "red"', "line 2: not valid JSON"),
+        ("not json at all\n", "line 1: not valid JSON"),
+        ('{"id": "a", "status": "legacy", "fp": "0"}\n', "line 1: missing the header"),
+        ('{"pytest-tdd-evidence": 2}\n', "format version 2"),
+        ('{"pytest-tdd-evidence": "1"}\n', "format version '1'"),
+        ('{"pytest-tdd-evidence": 1}\n[1, 2]\n', "line 2: a record must be a JSON object"),
+        ('{"pytest-tdd-evidence": 1}\n{"id": "a", "status": "blue", "fp": "0"}\n', "status"),
+        ('{"pytest-tdd-evidence": 1}\n{"id": 3, "status": "legacy", "fp": "0"}\n', "'id'"),
+        ('{"pytest-tdd-evidence": 1}\n{"status": "legacy", "fp": "0"}\n', "'id'"),
+        ('{"pytest-tdd-evidence": 1}\n{"id": "a", "status": "legacy"}\n', "'fp'"),
+        ('{"pytest-tdd-evidence": 1}\n{"id": "a", "status": "red", "fp": "0", "x": 1}\n', "'x'"),
+        (
+            '{"pytest-tdd-evidence": 1}\n{"id": "a", "status": "red", "fp": "0", "msg": 5}\n',
+            "'msg'",
+        ),
+    ],
+)
+def test_a_malformed_file_is_refused_with_the_line_and_the_problem(text: str, problem: str) -> None:
+    with pytest.raises(EvidenceError, match=r"^evidence file f: ") as raised:
+        evidence.parse(text, "f")
+    assert problem in str(raised.value)
+
+
+def test_conflict_markers_are_refused_with_a_hint_about_union_merges() -> None:
+    text = '{"pytest-tdd-evidence": 1}\n<<<<<<< HEAD\n'
+    with pytest.raises(EvidenceError, match="merge conflict") as raised:
+        evidence.parse(text, "f")
+    assert "merge=union" in str(raised.value)
+
+
+def test_load_of_a_missing_file_is_an_empty_ledger(tmp_path: Path) -> None:
+    assert evidence.load(tmp_path / "missing.jsonl") == {}
+
+
+def test_load_refuses_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_bytes(b'{"pytest-tdd-evidence": 1}\n\xff\xfe\n')
+    with pytest.raises(EvidenceError, match="not UTF-8"):
+        evidence.load(path)
+
+
+def test_save_writes_the_text_and_load_reads_it(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    evidence.save(path, ledger(RED, GREEN))
+    assert path.read_text("utf-8") == evidence.dumps(ledger(RED, GREEN))
+    assert evidence.load(path) == ledger(RED, GREEN)
+
+
+def test_save_leaves_no_temporary_file_behind(tmp_path: Path) -> None:
+    evidence.save(tmp_path / "e.jsonl", ledger(RED))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.jsonl"]
+
+
+def test_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    evidence.save(path, ledger(RED))
+    path.chmod(0o640)
+    evidence.save(path, ledger(GREEN))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write read-only files")
+def test_save_into_a_read_only_folder_raises_an_error_naming_the_file(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(EvidenceError, match=r"evidence file .*e\.jsonl: cannot write it"):
+            evidence.save(folder / "e.jsonl", ledger(RED))
+    finally:
+        folder.chmod(0o700)
+
+
+def test_apply_puts_and_drops_records() -> None:
+    other = Record(RED.nodeid, "green", RED.fingerprint, kind="assertion")
+    base = {RED.nodeid: (RED, GREEN), LEGACY.nodeid: (LEGACY,)}
+    changes = evidence.Changes(put={RED.nodeid: other}, drop={LEGACY.nodeid})
+    assert evidence.apply(base, changes) == {RED.nodeid: (other,)}
+    assert base == {RED.nodeid: (RED, GREEN), LEGACY.nodeid: (LEGACY,)}
+
+
+def test_save_where_the_folder_is_a_file_raises_an_error_naming_the_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    with pytest.raises(EvidenceError, match=r"evidence file .*blocker/e\.jsonl: cannot write it"):
+        evidence.save(blocker / "e.jsonl", ledger(RED))
