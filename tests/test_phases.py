@@ -1,0 +1,303 @@
+"""Unit tests for the phase policy: observations and evidence in, verdicts out."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_tdd import phases
+from pytest_tdd.evidence import Ledger, Record
+from pytest_tdd.phases import Identity, Observation
+from pytest_tdd.reasons import Failure
+
+ID = "tests/test_a.py::test_x"
+FP = Identity("f" * 16)
+OTHER_FP = Identity("e" * 16)
+ALL = frozenset({"assertion", "missing-api", "error"})
+
+ASSERTION = Failure("call", "AssertionError", "assert 1 == 2", "assertion", "an assertion")
+MISSING = Failure("call", "AttributeError", "no attribute", "missing-api", "missing")
+TYPO = Failure("call", "NameError", "name 'x' is not defined", None, "the test's own code")
+
+
+def obs(
+    result: str = "passed",
+    failure: Failure | None = None,
+    nodeid: str = ID,
+    identity: Identity = FP,
+    exempt: str | None = None,
+) -> Observation:
+    return Observation(nodeid, identity, result, failure, exempt)  # type: ignore[arg-type]
+
+
+def record(status: str, nodeid: str = ID, identity: Identity = FP) -> Record:
+    kind = None if status == "legacy" else "assertion"
+    return Record(nodeid, status, identity.fingerprint, identity.case, kind=kind)  # type: ignore[arg-type]
+
+
+def ledger(*records: Record) -> Ledger:
+    result: Ledger = {}
+    for r in records:
+        result[r.nodeid] = (*result.get(r.nodeid, ()), r)
+    return result
+
+
+def judge(
+    phase: str,
+    *observations: Observation,
+    state: Ledger | None = None,
+    accept: frozenset[str] = ALL,
+) -> phases.Judgement:
+    return phases.judge(phase, list(observations), state or {}, accept, head="abc1234")  # type: ignore[arg-type]
+
+
+def verdict_of(judgement: phases.Judgement, nodeid: str = ID) -> str:
+    return judgement.verdicts[nodeid].verdict
+
+
+def kinds(judgement: phases.Judgement) -> list[str]:
+    return [v.kind for v in judgement.violations]
+
+
+# --- red ---------------------------------------------------------------------------
+
+
+def test_red_records_a_new_test_that_fails_on_an_assertion() -> None:
+    judgement = judge("red", obs("failed", ASSERTION))
+    assert verdict_of(judgement) == "recorded-red"
+    assert judgement.violations == []
+    assert judgement.changes.put[ID] == Record(
+        ID,
+        "red",
+        FP.fingerprint,
+        kind="assertion",
+        exception="AssertionError",
+        message="assert 1 == 2",
+        head="abc1234",
+    )
+
+
+def test_red_records_the_kind_of_a_missing_api_failure() -> None:
+    judgement = judge("red", obs("failed", MISSING))
+    assert judgement.changes.put[ID].kind == "missing-api"
+
+
+def test_red_refuses_a_failure_for_the_wrong_reason() -> None:
+    judgement = judge("red", obs("failed", TYPO))
+    assert kinds(judgement) == ["wrong-reason"]
+    assert "NameError" in judgement.violations[0].message
+    assert not judgement.changes
+
+
+def test_red_refuses_a_kind_that_the_settings_do_not_accept() -> None:
+    judgement = judge("red", obs("failed", MISSING), accept=frozenset({"assertion"}))
+    assert kinds(judgement) == ["wrong-reason"]
+    assert "missing-api" in judgement.violations[0].message
+
+
+def test_red_refuses_a_new_test_that_passes() -> None:
+    assert kinds(judge("red", obs("passed"))) == ["passed-in-red"]
+
+
+@pytest.mark.parametrize("result", ["skipped", "xfailed", "xpassed", "not-run"])
+def test_red_refuses_a_new_test_that_did_not_run(result: str) -> None:
+    assert kinds(judge("red", obs(result))) == ["not-run", "nothing-to-prove"]
+
+
+def test_red_with_no_new_test_has_nothing_to_prove() -> None:
+    judgement = judge("red", obs("passed"), state=ledger(record("green")))
+    assert kinds(judgement) == ["nothing-to-prove"]
+    assert judgement.violations[0].nodeid is None
+
+
+def test_red_requires_tests_with_green_evidence_to_keep_passing() -> None:
+    new = obs("failed", ASSERTION, nodeid="tests/test_a.py::test_new", identity=OTHER_FP)
+    judgement = judge("red", obs("failed", ASSERTION), new, state=ledger(record("green")))
+    assert kinds(judgement) == ["regression"]
+
+
+def test_red_keeps_the_evidence_of_a_red_test_that_fails_again() -> None:
+    judgement = judge("red", obs("failed", TYPO), state=ledger(record("red")))
+    assert verdict_of(judgement) == "red"
+    assert kinds(judgement) == ["nothing-to-prove"]
+    assert ID not in judgement.changes.put
+
+
+def test_red_records_a_changed_test_again() -> None:
+    judgement = judge(
+        "red", obs("failed", ASSERTION), state=ledger(record("green", identity=OTHER_FP))
+    )
+    assert verdict_of(judgement) == "recorded-red"
+    assert judgement.changes.put[ID].fingerprint == FP.fingerprint
+
+
+# --- green -------------------------------------------------------------------------
+
+
+def test_green_promotes_a_red_test_that_passes() -> None:
+    judgement = judge("green", obs("passed"), state=ledger(record("red")))
+    assert verdict_of(judgement) == "green"
+    assert judgement.violations == []
+    promoted = judgement.changes.put[ID]
+    assert promoted.status == "green"
+    assert promoted.kind == "assertion"
+
+
+@pytest.mark.parametrize("result", ["passed", "failed"])
+def test_green_refuses_a_test_never_seen_failing(result: str) -> None:
+    assert kinds(judge("green", obs(result, ASSERTION if result == "failed" else None))) == [
+        "never-red"
+    ]
+
+
+def test_green_refuses_a_test_changed_since_its_evidence() -> None:
+    judgement = judge("green", obs("passed"), state=ledger(record("red", identity=OTHER_FP)))
+    assert kinds(judgement) == ["modified-after-red"]
+    assert not judgement.changes
+
+
+def test_green_refuses_a_failing_test_with_green_evidence() -> None:
+    assert kinds(judge("green", obs("failed", ASSERTION), state=ledger(record("green")))) == [
+        "regression"
+    ]
+
+
+def test_green_refuses_a_failing_legacy_test() -> None:
+    assert kinds(judge("green", obs("failed", ASSERTION), state=ledger(record("legacy")))) == [
+        "regression"
+    ]
+
+
+def test_green_leaves_a_red_test_that_still_fails_to_pytest() -> None:
+    judgement = judge("green", obs("failed", ASSERTION), state=ledger(record("red")))
+    assert verdict_of(judgement) == "red"
+    assert judgement.violations == []
+
+
+def test_green_refuses_a_new_test_that_was_skipped() -> None:
+    assert kinds(judge("green", obs("skipped"))) == ["not-run"]
+
+
+def test_green_accepts_a_skipped_test_with_evidence() -> None:
+    judgement = judge("green", obs("skipped"), state=ledger(record("green")))
+    assert verdict_of(judgement) == "skipped"
+    assert judgement.violations == []
+
+
+def test_green_writes_nothing_when_nothing_changed() -> None:
+    assert not judge("green", obs("passed"), state=ledger(record("green"))).changes
+
+
+# --- refactor ----------------------------------------------------------------------
+
+
+def test_refactor_accepts_passing_tests_with_evidence() -> None:
+    judgement = judge("refactor", obs("passed"), state=ledger(record("legacy")))
+    assert judgement.violations == []
+    assert verdict_of(judgement) == "legacy"
+
+
+@pytest.mark.parametrize("result", ["passed", "skipped"])
+def test_refactor_refuses_a_new_test(result: str) -> None:
+    assert kinds(judge("refactor", obs(result))) == ["new-in-refactor"]
+
+
+def test_refactor_refuses_a_changed_test() -> None:
+    state = ledger(record("green", identity=OTHER_FP))
+    assert kinds(judge("refactor", obs("passed"), state=state)) == ["modified-after-red"]
+
+
+def test_refactor_refuses_a_failing_test() -> None:
+    assert kinds(judge("refactor", obs("failed", ASSERTION), state=ledger(record("green")))) == [
+        "regression"
+    ]
+
+
+# --- exempt ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("phase", ["red", "green", "refactor"])
+def test_an_exempt_test_is_never_a_violation(phase: str) -> None:
+    judgement = judge(phase, obs("passed", exempt="generated"))
+    assert verdict_of(judgement) == "exempt"
+    assert [k for k in kinds(judgement) if k != "nothing-to-prove"] == []
+    assert judgement.verdicts[ID].note == "generated"
+
+
+# --- identity: renames, moves and shifted parametrize ids ----------------------------
+
+
+def test_a_renamed_test_keeps_its_evidence() -> None:
+    old = record("red", nodeid="tests/test_a.py::test_old_name")
+    judgement = judge("green", obs("passed"), state=ledger(old))
+    assert verdict_of(judgement) == "green"
+    assert judgement.verdicts[ID].inherited_from == "tests/test_a.py::test_old_name"
+    assert judgement.changes.put[ID].status == "green"
+
+
+def test_a_shifted_parametrize_id_keeps_the_evidence_of_its_own_values() -> None:
+    a, b, c = (
+        Identity("f" * 16, "a" * 16),
+        Identity("f" * 16, "b" * 16),
+        Identity("f" * 16, "c" * 16),
+    )
+    state = ledger(record("green", "t.py::t[x0]", a), record("green", "t.py::t[x1]", b))
+    judgement = judge(
+        "green",
+        obs("passed", nodeid="t.py::t[x0]", identity=c),
+        obs("passed", nodeid="t.py::t[x1]", identity=a),
+        obs("passed", nodeid="t.py::t[x2]", identity=b),
+        state=state,
+    )
+    assert [v.nodeid for v in judgement.violations] == ["t.py::t[x0]"]
+    assert kinds(judgement) == ["never-red"]
+    assert verdict_of(judgement, "t.py::t[x1]") == "green"
+    assert verdict_of(judgement, "t.py::t[x2]") == "green"
+
+
+def test_a_red_record_for_a_module_that_could_not_be_imported_covers_its_cases() -> None:
+    case = Identity("f" * 16, "a" * 16)
+    state = ledger(record("red", "t.py::test_p", Identity("f" * 16)))
+    judgement = judge("green", obs("passed", nodeid="t.py::test_p[1]", identity=case), state=state)
+    assert verdict_of(judgement, "t.py::test_p[1]") == "green"
+
+
+def test_union_merge_candidates_are_matched_by_fingerprint() -> None:
+    state = ledger(record("green", identity=OTHER_FP), record("red"))
+    judgement = judge("green", obs("passed"), state=state)
+    assert verdict_of(judgement) == "green"
+    assert judgement.changes.put[ID].fingerprint == FP.fingerprint
+
+
+# --- adopt and pruning -------------------------------------------------------------
+
+
+def test_adopt_records_passing_tests_without_evidence_as_legacy() -> None:
+    judgement = phases.adopt(
+        [
+            obs("passed"),
+            obs("failed", ASSERTION, nodeid="t.py::t_fail", identity=Identity("1" * 16)),
+            obs("passed", nodeid="t.py::t_ok", identity=OTHER_FP),
+        ],
+        ledger(record("green", nodeid="t.py::t_ok", identity=OTHER_FP)),
+    )
+    assert judgement.changes.put == {ID: Record(ID, "legacy", FP.fingerprint)}
+    assert verdict_of(judgement) == "adopted"
+    assert verdict_of(judgement, "t.py::t_fail") == "failed"
+    assert verdict_of(judgement, "t.py::t_ok") == "green"
+
+
+def test_stale_ids_are_those_of_complete_or_missing_files_that_were_not_collected() -> None:
+    state = ledger(
+        record("green", "a.py::kept"),
+        record("green", "a.py::gone"),
+        record("green", "b.py::not_collected_but_partial"),
+        record("green", "c.py::file_deleted"),
+        record("green", "d.py::file_not_collected"),
+    )
+    stale = phases.stale_ids(
+        state,
+        collected={"a.py::kept", "b.py::other"},
+        complete_files={"a.py"},
+        missing_files={"c.py"},
+    )
+    assert stale == {"a.py::gone", "c.py::file_deleted"}
