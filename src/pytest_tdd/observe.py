@@ -1,0 +1,154 @@
+"""What one pytest process sees of the tests: their identities, outcomes and failures.
+
+``Sighting`` is collected where tests are collected and run (a single process, or each
+xdist worker) and is plain JSON-able data, so a worker can send it to the controller.
+``Outcomes`` folds the reports of each test into one result, where the reports arrive
+(a single process, or the xdist controller).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_tdd import identity
+from pytest_tdd.phases import Identity, Observation, Result
+from pytest_tdd.reasons import Failure
+
+FAILURE_ATTR = "tdd_failure"  # set on failed reports; reports travel to the controller
+
+
+class SourceCache:
+    """Each source file read and parsed at most once per run."""
+
+    def __init__(self) -> None:
+        self._indexes: dict[str, identity.SourceIndex | None] = {}
+
+    def index(self, filename: str) -> identity.SourceIndex | None:
+        if filename not in self._indexes:
+            try:
+                source = Path(filename).read_text("utf-8")
+                self._indexes[filename] = identity.index_source(source)
+            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                self._indexes[filename] = None
+        return self._indexes[filename]
+
+
+def identify(item: pytest.Item, sources: SourceCache) -> Identity:
+    """The identity of a collected test: its code's fingerprint and its case's values."""
+    fingerprint = None
+    if isinstance(item, pytest.Function):
+        function = inspect.unwrap(item.function)
+        code = getattr(function, "__code__", None)
+        if code is not None:
+            index = sources.index(code.co_filename)
+            fingerprint = index.at_line(code.co_firstlineno) if index else None
+        callspec = getattr(item, "callspec", None)
+        case = identity.case_fingerprint(callspec.params) if callspec is not None else None
+        if fingerprint is not None:
+            return Identity(fingerprint, case)
+    examples = getattr(getattr(item, "dtest", None), "examples", None)
+    if examples is not None:  # a doctest
+        return Identity(identity.doctest_fingerprint((e.source, e.want) for e in examples))
+    # No source to fingerprint: bound to the test's id, so a rename makes it new.
+    return Identity(identity.doctest_fingerprint([(item.nodeid, "")]))
+
+
+def exempt_reason(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("tdd_exempt")
+    if marker is None:
+        return None
+    reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise pytest.UsageError(
+            f"tdd_exempt on {item.nodeid} needs a reason: @pytest.mark.tdd_exempt('why')"
+        )
+    return reason
+
+
+def failure_to_dict(failure: Failure) -> dict[str, Any]:
+    return asdict(failure)
+
+
+def failure_from_dict(data: object) -> Failure | None:
+    if not isinstance(data, dict):
+        return None
+    return Failure(**data)
+
+
+@dataclass
+class Sighting:
+    """Everything one process collected; JSON-able via ``to_dict``."""
+
+    # nodeid -> [fingerprint, case, exempt reason]
+    items: dict[str, list[str | None]] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)  # test files collected, rootdir-relative
+    partial: set[str] = field(default_factory=set)  # of which not every test was selected
+    # module nodeid -> why it could not be imported; its tests as found in its source
+    broken: dict[str, dict[str, Any]] = field(default_factory=dict)
+    from_source: dict[str, str] = field(default_factory=dict)  # test nodeid -> module nodeid
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "files": sorted(self.files),
+            "partial": sorted(self.partial),
+            "broken": self.broken,
+            "from_source": self.from_source,
+        }
+
+    def merge(self, data: dict[str, Any]) -> None:
+        self.items.update(data["items"])
+        self.files.update(data["files"])
+        self.partial.update(data["partial"])
+        self.broken.update(data["broken"])
+        self.from_source.update(data["from_source"])
+
+
+class Outcomes:
+    """Folds each test's setup, call (and subtest) and teardown reports into one result."""
+
+    _ORDER = {"not-run": 0, "passed": 1, "xpassed": 2, "skipped": 3, "xfailed": 3, "failed": 4}
+
+    def __init__(self) -> None:
+        self.results: dict[str, Result] = {}
+        self.failures: dict[str, Failure | None] = {}
+        self.failed_reports: dict[str, int] = {}
+
+    def add(self, report: pytest.TestReport) -> None:
+        nodeid = report.nodeid
+        xfail = hasattr(report, "wasxfail")
+        result: Result
+        if report.failed:
+            result = "failed"
+            self.failed_reports[nodeid] = self.failed_reports.get(nodeid, 0) + 1
+            failure = failure_from_dict(getattr(report, FAILURE_ATTR, None))
+            known = self.failures.get(nodeid)
+            if nodeid not in self.failures or (known is not None and (failure is None or failure.kind is None)):
+                self.failures[nodeid] = failure  # keep the worst: a wrong reason wins
+        elif report.skipped:
+            result = "xfailed" if xfail else "skipped"
+        elif report.when == "call":
+            result = "xpassed" if xfail else "passed"
+        else:
+            return
+        if self._ORDER[result] > self._ORDER[self.results.get(nodeid, "not-run")]:
+            self.results[nodeid] = result
+
+    def observations(self, sighting: Sighting) -> list[Observation]:
+        observed = []
+        for nodeid, (fingerprint, case, exempt) in sighting.items.items():
+            assert fingerprint is not None
+            module = sighting.from_source.get(nodeid)
+            if module is not None:
+                result: Result = "failed"
+                failure = failure_from_dict(sighting.broken[module])
+            else:
+                result = self.results.get(nodeid, "not-run")
+                failure = self.failures.get(nodeid)
+            observed.append(Observation(nodeid, Identity(fingerprint, case), result, failure, exempt))
+        return observed
