@@ -8,7 +8,9 @@ xdist worker) and is plain JSON-able data, so a worker can send it to the contro
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,10 +111,30 @@ class Sighting:
         self.from_source.update(data["from_source"])
 
 
+# Which result a test keeps when its reports disagree: the most severe.
+_SEVERITY: Mapping[str, int] = {
+    "not-run": 0,
+    "passed": 1,
+    "xpassed": 2,
+    "skipped": 3,
+    "xfailed": 3,
+    "failed": 4,
+}
+
+
+def files_named_with_ids(args: Iterable[str], invocation: Path, root: Path) -> set[str]:
+    """Test files that the command line narrowed to some of their tests (``file::test``)."""
+    files = set()
+    for arg in args:
+        if "::" in arg:
+            path = (invocation / arg.partition("::")[0]).resolve()
+            with contextlib.suppress(ValueError):
+                files.add(path.relative_to(root).as_posix())
+    return files
+
+
 class Outcomes:
     """Folds each test's setup, call (and subtest) and teardown reports into one result."""
-
-    _ORDER = {"not-run": 0, "passed": 1, "xpassed": 2, "skipped": 3, "xfailed": 3, "failed": 4}
 
     def __init__(self) -> None:
         self.results: dict[str, Result] = {}
@@ -128,7 +150,9 @@ class Outcomes:
             self.failed_reports[nodeid] = self.failed_reports.get(nodeid, 0) + 1
             failure = failure_from_dict(getattr(report, FAILURE_ATTR, None))
             known = self.failures.get(nodeid)
-            if nodeid not in self.failures or (known is not None and (failure is None or failure.kind is None)):
+            if nodeid not in self.failures or (
+                known is not None and (failure is None or failure.kind is None)
+            ):
                 self.failures[nodeid] = failure  # keep the worst: a wrong reason wins
         elif report.skipped:
             result = "xfailed" if xfail else "skipped"
@@ -136,7 +160,7 @@ class Outcomes:
             result = "xpassed" if xfail else "passed"
         else:
             return
-        if self._ORDER[result] > self._ORDER[self.results.get(nodeid, "not-run")]:
+        if _SEVERITY[result] > _SEVERITY[self.results.get(nodeid, "not-run")]:
             self.results[nodeid] = result
 
     def observations(self, sighting: Sighting) -> list[Observation]:
@@ -150,5 +174,7 @@ class Outcomes:
             else:
                 result = self.results.get(nodeid, "not-run")
                 failure = self.failures.get(nodeid)
-            observed.append(Observation(nodeid, Identity(fingerprint, case), result, failure, exempt))
+            observed.append(
+                Observation(nodeid, Identity(fingerprint, case), result, failure, exempt)
+            )
         return observed

@@ -29,6 +29,7 @@ from pytest_tdd.observe import (
     exempt_reason,
     failure_from_dict,
     failure_to_dict,
+    files_named_with_ids,
     identify,
 )
 from pytest_tdd.phases import Identity, Judgement, Observation
@@ -107,9 +108,10 @@ class TddPlugin:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed and not self.worker:
             self.counted_failures += 1
-        if report.passed and report.nodeid and "::" not in report.nodeid:
-            if (self.settings.rootpath / report.nodeid).is_file():
-                self.sighting.files.add(report.nodeid)
+        nodeid = report.nodeid
+        is_file = report.passed and nodeid and "::" not in nodeid
+        if is_file and (self.settings.rootpath / nodeid).is_file():
+            self.sighting.files.add(nodeid)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.sighting.partial.update(self._file_of(item.nodeid) for item in items)
@@ -120,13 +122,11 @@ class TddPlugin:
         for item in session.items:
             found = identify(item, self.sources)
             self.sighting.items[item.nodeid] = [found.fingerprint, found.case, exempt_reason(item)]
-        for arg in self.config.args:
-            if "::" in arg:
-                path = Path(self.config.invocation_params.dir, arg.partition("::")[0]).resolve()
-                try:
-                    self.sighting.partial.add(path.relative_to(self.settings.rootpath).as_posix())
-                except ValueError:
-                    pass
+        self.sighting.partial.update(
+            files_named_with_ids(
+                self.config.args, self.config.invocation_params.dir, self.settings.rootpath
+            )
+        )
         self.origins = Origins(self.settings.rootpath, {str(item.path) for item in session.items})
 
     def pytest_exception_interact(
@@ -187,16 +187,25 @@ class TddPlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> object:
-        result = yield
+        try:
+            result = yield
+        except (session.Failed, session.Interrupted):  # -x, --maxfail, a stop request
+            self._finish(session)
+            raise
+        self._finish(session)
+        return result
+
+    def _finish(self, session: pytest.Session) -> None:
         if not self.worker and self.settings.records:
             self._judge(session)
-        return result
 
     def _judge(self, session: pytest.Session) -> None:
         settings = self.settings
         self.observations = self.outcomes.observations(self.sighting)
         if settings.phase is not None:
-            ran_red = settings.phase == "red" and any(o.result == "failed" for o in self.observations)
+            ran_red = settings.phase == "red" and any(
+                o.result == "failed" for o in self.observations
+            )
             head = _git_head(settings.rootpath) if ran_red else None
             judgement = phases.judge(
                 settings.phase, self.observations, self.ledger, settings.accept, head
@@ -298,7 +307,9 @@ class TddPlugin:
             for line in report.exempt_lines(judgement):
                 terminalreporter.write_line(line)
             line = report.summary_line(phase, judgement) if phase else report.adopt_line(judgement)
-            terminalreporter.write_line(line, red=bool(judgement.violations), green=not judgement.violations)
+            terminalreporter.write_line(
+                line, red=bool(judgement.violations), green=not judgement.violations
+            )
         for problem in self.problems:
             terminalreporter.write_line(f"tdd: ERROR {problem}", red=True)
 

@@ -79,7 +79,9 @@ def summary_line(phase: Phase, judgement: Judgement) -> str:
 def adopt_line(judgement: Judgement) -> str:
     verdicts = [v.verdict for v in judgement.verdicts.values()]
     adopted = verdicts.count("adopted")
-    refused = sum(1 for v in verdicts if v in ("failed", "skipped", "xfailed", "xpassed", "not-run"))
+    refused = sum(
+        1 for v in verdicts if v in ("failed", "skipped", "xfailed", "xpassed", "not-run")
+    )
     return (
         f"tdd: adopted {_plural(adopted, 'passing test')} as legacy evidence "
         f"({refused} not adopted: failed or skipped)"
@@ -96,6 +98,10 @@ def to_json(
     tests: dict[str, dict[str, Any]] = {}
     for o in observations:
         entry: dict[str, Any] = {"verdict": o.result, "outcome": o.result}
+        if o.identity.fingerprint:
+            entry["fingerprint"] = o.identity.fingerprint
+            if o.identity.case is not None:
+                entry["case"] = o.identity.case
         verdict = judgement.verdicts.get(o.nodeid) if judgement else None
         if verdict is not None:
             entry["verdict"] = verdict.verdict
@@ -125,7 +131,9 @@ def to_json(
         "phase": phase,
         "ok": not violations,
         "tests": tests,
-        "violations": [{"nodeid": v.nodeid, "kind": v.kind, "message": v.message} for v in violations],
+        "violations": [
+            {"nodeid": v.nodeid, "kind": v.kind, "message": v.message} for v in violations
+        ],
         "summary": dict(Counter(entry["verdict"] for entry in tests.values())),
         **extra,
     }

@@ -79,9 +79,7 @@ def _phase(value: str | None, source: str) -> Phase | None:
     for phase in PHASES:
         if value.strip().lower() == phase:
             return phase
-    raise pytest.UsageError(
-        f"{source}: unknown phase {value!r}; use one of {', '.join(PHASES)}"
-    )
+    raise pytest.UsageError(f"{source}: unknown phase {value!r}; use one of {', '.join(PHASES)}")
 
 
 def resolve(config: pytest.Config) -> Settings:
@@ -106,7 +104,9 @@ def resolve(config: pytest.Config) -> Settings:
     invocation = config.invocation_params.dir
     cli_state = config.getoption("tdd_state_file")
     state_file = (
-        invocation / cli_state if cli_state else config.rootpath / str(config.getini("tdd_state_file"))
+        invocation / cli_state
+        if cli_state
+        else config.rootpath / str(config.getini("tdd_state_file"))
     )
     json_path = config.getoption("tdd_json")
     return Settings(
