@@ -206,3 +206,16 @@ def test_doctest_fingerprints_ignore_surrounding_prose() -> None:
     other = identity.doctest_fingerprint([(">>> add(1, 2)\n", "4\n")])
     assert one == two
     assert one != other
+
+
+def test_a_method_and_a_function_with_the_same_body_share_a_fingerprint() -> None:
+    method = textwrap.dedent(
+        """
+        class TestAdd:
+            def test_add(self):
+                assert add(1, 2) == 3
+        """
+    )
+    assert identity.index_source(method).at_line(3) == fp_of(
+        "def test_add():\n    assert add(1, 2) == 3\n"
+    )

@@ -301,3 +301,28 @@ def test_stale_ids_are_those_of_complete_or_missing_files_that_were_not_collecte
         missing_files={"c.py"},
     )
     assert stale == {"a.py::gone", "c.py::file_deleted"}
+
+
+def test_a_record_whose_code_moved_to_another_id_is_dropped_from_its_old_id() -> None:
+    a, c = Identity("f" * 16, "a" * 16), Identity("f" * 16, "c" * 16)
+    state = ledger(record("green", "t.py::t[x0]", a))
+    judgement = judge(
+        "green",
+        obs("passed", nodeid="t.py::t[x0]", identity=c),
+        obs("passed", nodeid="t.py::t[x1]", identity=a),
+        state=state,
+    )
+    assert "t.py::t[x0]" in judgement.changes.drop
+    assert judgement.changes.put["t.py::t[x1]"].status == "green"
+
+
+def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
+    syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
+    judgement = phases.judge(
+        "red", [], {}, ALL, head=None, uncollectable={"tests/test_b.py": syntax}
+    )
+    assert [(v.nodeid, v.kind) for v in judgement.violations] == [
+        ("tests/test_b.py", "wrong-reason"),
+        (None, "nothing-to-prove"),
+    ]
+    assert "cannot be collected" in judgement.violations[0].message

@@ -227,3 +227,33 @@ def test_a_failure_is_accepted_when_its_kind_is_in_the_accepted_set(run: Run) ->
     failure = classify(run, "proj.subtract(3, 1)")
     assert failure.accepted_by({"assertion", "missing-api"})
     assert not failure.accepted_by({"assertion"})
+
+
+def _doctest_failure(source: str, want: str) -> BaseException:
+    import doctest
+
+    test = doctest.DocTestParser().get_doctest(f">>> {source}\n{want}\n", {}, "t", "<t>", 0)
+    runner = doctest.DebugRunner(verbose=False)
+    try:
+        runner.run(test)
+    except (doctest.DocTestFailure, doctest.UnexpectedException) as error:
+        return error
+    raise AssertionError("the doctest passed")
+
+
+def test_a_doctest_with_the_wrong_output_is_kind_assertion() -> None:
+    failure = reasons.classify(
+        _doctest_failure("1 + 1", "3"), "call", Origins(Path("/x")), fail_type=pytest.fail.Exception
+    )
+    assert failure.kind == "assertion"
+
+
+def test_a_doctest_that_raises_is_judged_by_what_it_raised() -> None:
+    failure = reasons.classify(
+        _doctest_failure("undefined_name", "1"),
+        "call",
+        Origins(Path("/x")),
+        fail_type=pytest.fail.Exception,
+    )
+    assert failure.kind is None
+    assert failure.exception == "NameError"

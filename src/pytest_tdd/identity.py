@@ -69,13 +69,22 @@ def _has_docstring(body: Sequence[ast.stmt]) -> bool:
     )
 
 
-def function_fingerprint(node: FunctionNode) -> str:
+def _without_self(args: ast.arguments) -> ast.arguments:
+    """A method's parameters without the first (``self``), so that a test keeps its
+    fingerprint when it moves into or out of a class."""
+    if args.posonlyargs:
+        return ast.arguments(**{**vars(args), "posonlyargs": args.posonlyargs[1:]})
+    return ast.arguments(**{**vars(args), "args": args.args[1:]})
+
+
+def function_fingerprint(node: FunctionNode, method: bool = False) -> str:
     """The fingerprint of one test function's definition."""
     body = node.body[1:] if _has_docstring(node.body) else node.body
     decorators = [d for d in node.decorator_list if not _is_parametrize(d)]
+    args = _without_self(node.args) if method else node.args
     rendered = [
         type(node).__name__,
-        _normal_form(node.args),
+        _normal_form(args),
         _normal_form(decorators),
         _normal_form(node.returns),
         _normal_form(body),
@@ -115,8 +124,8 @@ class SourceIndex:
 def index_source(source: str) -> SourceIndex:
     """Parse a file once and fingerprint every function in it (raises SyntaxError)."""
     by_line: dict[int, str] = {}
-    for _, node in _walk_functions(ast.parse(source).body):
-        fingerprint = function_fingerprint(node)
+    for names, node in _walk_functions(ast.parse(source).body):
+        fingerprint = function_fingerprint(node, method=len(names) > 1)
         by_line[node.lineno] = by_line[_first_line(node)] = fingerprint
     return SourceIndex(by_line)
 
@@ -140,7 +149,7 @@ def find_tests_in_source(
     found: list[tuple[list[str], str]] = []
     for names, node in _walk_functions(ast.parse(source).body):
         if _matches(names[-1], functions) and all(_matches(c, classes) for c in names[:-1]):
-            found.append((list(names), function_fingerprint(node)))
+            found.append((list(names), function_fingerprint(node, method=len(names) > 1)))
     return found
 
 

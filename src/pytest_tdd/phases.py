@@ -94,6 +94,7 @@ class _Match:
     record: Record | None
     state: str  # red, green, legacy, none or changed
     inherited_from: str | None = None
+    stale: bool = False  # the test's id holds records of code that now sits elsewhere
 
 
 class _Matcher:
@@ -126,7 +127,7 @@ class _Matcher:
             return _Match(elsewhere, elsewhere.status, elsewhere.nodeid)
         if any(_identity(r) not in self.observed for r in candidates):
             return _Match(None, "changed")
-        return _Match(None, "none")
+        return _Match(None, "none", stale=bool(candidates))
 
 
 def _red_record(o: Observation, failure: Failure, head: str | None) -> Record:
@@ -201,8 +202,13 @@ def judge(
     ledger: Mapping[str, tuple[Record, ...]],
     accept: Collection[str],
     head: str | None,
+    uncollectable: Mapping[str, Failure] | None = None,
 ) -> Judgement:
-    """Apply ``phase``'s contract to every observed test."""
+    """Apply ``phase``'s contract to every observed test.
+
+    ``uncollectable`` names test modules that could not be collected and whose tests
+    could not be found either (a syntax error, say): in a red run each is a violation.
+    """
     matcher = _Matcher(ledger, (o.identity for o in observations))
     judgement = Judgement()
     proved_something = False
@@ -220,6 +226,8 @@ def judge(
             verdict, problem, new = _judge_known(o, m)
         if new is None and m.inherited_from is not None and problem is None:
             new = m.record  # copy inherited evidence to the test's current id
+        if m.stale:
+            judgement.changes.drop.add(o.nodeid)
         if new is not None:
             new = replace(
                 new, nodeid=o.nodeid, fingerprint=o.identity.fingerprint, case=o.identity.case
@@ -231,6 +239,10 @@ def judge(
         judgement.verdicts[o.nodeid] = Verdict(
             o.nodeid, verdict, m.state, new or m.record, violation, m.inherited_from
         )
+    if phase == "red":
+        for nodeid, failure in sorted((uncollectable or {}).items()):
+            message = f"cannot be collected: {_wrong_reason(failure, accept)}"
+            judgement.violations.append(Violation(nodeid, "wrong-reason", message))
     if phase == "red" and not proved_something:
         judgement.violations.append(
             Violation(None, "nothing-to-prove", "the red run executed no test without evidence")

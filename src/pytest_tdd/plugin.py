@@ -33,7 +33,7 @@ from pytest_tdd.observe import (
     identify,
 )
 from pytest_tdd.phases import Identity, Judgement, Observation
-from pytest_tdd.reasons import Origins, classify
+from pytest_tdd.reasons import Failure, Origins, classify
 from pytest_tdd.settings import EXEMPT_MARKER, Settings, add_options, resolve
 
 PLUGIN_NAME = "tdd-session"
@@ -208,7 +208,12 @@ class TddPlugin:
             )
             head = _git_head(settings.rootpath) if ran_red else None
             judgement = phases.judge(
-                settings.phase, self.observations, self.ledger, settings.accept, head
+                settings.phase,
+                self.observations,
+                self.ledger,
+                settings.accept,
+                head,
+                uncollectable=self._uncollectable(),
             )
         else:
             judgement = phases.adopt(self.observations, self.ledger)
@@ -222,6 +227,15 @@ class TddPlugin:
             session.testsfailed += 1
         if self.sighting.from_source:
             session.testscollected = max(session.testscollected, len(self.sighting.items))
+
+    def _uncollectable(self) -> dict[str, Failure]:
+        """Collectors that failed and whose tests could not be found in their source."""
+        with_tests = set(self.sighting.from_source.values())
+        return {
+            nodeid: failure
+            for nodeid, data in self.sighting.broken.items()
+            if nodeid not in with_tests and (failure := failure_from_dict(data)) is not None
+        }
 
     def _count_red_as_expected(self, session: pytest.Session, judgement: Judgement) -> None:
         """In a red run, the failures that prove the tests red are what was asked for."""

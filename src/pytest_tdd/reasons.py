@@ -13,6 +13,7 @@ from pytest: the plugin passes in pytest's ``Failed`` type.
 from __future__ import annotations
 
 import difflib
+import doctest
 import fnmatch
 import importlib.util
 import os
@@ -128,9 +129,16 @@ def _first_line(error: BaseException) -> str:
 
 
 def _unwrap(error: BaseException) -> BaseException:
-    """The error behind pytest's wrapper for a test module that failed to import."""
+    """The error that matters behind a wrapper: pytest's for a test module that failed to
+    import, doctest's for an example that raised, pytest's for several doctest failures."""
     if type(error).__name__ == "CollectError" and error.__cause__ is not None:
         return error.__cause__
+    if isinstance(error, doctest.UnexpectedException):
+        return error.exc_info[1]
+    failures = getattr(error, "failures", None)  # pytest's MultipleDoctestFailures
+    if isinstance(failures, list) and failures:
+        unexpected = [f for f in failures if isinstance(f, doctest.UnexpectedException)]
+        return _unwrap(unexpected[0] if unexpected else failures[0])
     return error
 
 
@@ -225,6 +233,8 @@ def classify(
         return judged("assertion", "pytest.fail or pytest.raises")
     if isinstance(error, AssertionError):
         return judged("assertion", "an assertion failed")
+    if isinstance(error, doctest.DocTestFailure):
+        return judged("assertion", "a doctest printed something other than expected")
     origin = _origin(frames, origins)
     if isinstance(error, NotImplementedError) and origin == "project":
         return judged("assertion", "a stub in the project raised NotImplementedError")
