@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from helpers import CALC_ADD, CALC_EMPTY, TEST_ADD, ledger, statuses
 
 OK = pytest.ExitCode.OK
