@@ -113,6 +113,12 @@ class TddPlugin:
         if is_file and (self.settings.rootpath / nodeid).is_file():
             self.sighting.files.add(nodeid)
 
+    @property
+    def _selects_within_files(self) -> bool:
+        """Does a plugin pick tests without saying so? ``--lf`` skips whole files that
+        had no failures, reporting them as collected with no tests."""
+        return bool(self.config.getoption("lf", False))
+
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.sighting.partial.update(self._file_of(item.nodeid) for item in items)
 
@@ -255,7 +261,9 @@ class TddPlugin:
         stale = phases.stale_ids(
             self.ledger,
             collected=self.sighting.items.keys(),
-            complete_files=self.sighting.files - self.sighting.partial,
+            complete_files=set()
+            if self._selects_within_files
+            else self.sighting.files - self.sighting.partial,
             missing_files=missing,
         )
         judgement.changes.drop |= stale - judgement.changes.put.keys()
