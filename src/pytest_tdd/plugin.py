@@ -282,24 +282,29 @@ class TddPlugin:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker:
-            self.config.workeroutput["tdd"] = self.sighting.to_dict()  # type: ignore[attr-defined]
+            output = getattr(self.config, "workeroutput", None)
+            if output is not None:
+                output["tdd"] = self.sighting.to_dict()
             return
-        if self.settings.json_path is not None:
-            self._write_json()
+        written = self.settings.json_path is None or self._write_json()
+        if not written and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
-    def _write_json(self) -> None:
-        assert self.settings.json_path is not None
+    def _write_json(self) -> bool:
+        path = self.settings.json_path
+        assert path is not None
         observations = self.observations or [
             Observation(nodeid, Identity(""), result, self.outcomes.failures.get(nodeid))
             for nodeid, result in self.outcomes.results.items()
         ]
         document = report.to_json(self.settings.phase, self.judgement, observations, {})
         try:
-            self.settings.json_path.write_text(
-                json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8"
-            )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
         except OSError as error:
-            self.problems.append(f"cannot write the JSON report {self.settings.json_path}: {error}")
+            self.problems.append(f"cannot write the JSON report {path}: {error}")
+            return False
+        return True
 
     def _shown(self, path: Path) -> str:
         try:
