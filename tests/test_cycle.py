@@ -322,3 +322,33 @@ def test_without_git_the_red_record_has_no_head(
     tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD)
     tdd.runpytest("--tdd-phase=red")
     assert ledger(tdd)["test_calc.py::test_add"][0].head is None
+
+
+def test_a_library_error_raised_directly_in_the_test_is_the_wrong_reason(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(test_x="import json\n\ndef test_x():\n    assert json.loads('{') == {}\n")
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        ["WRONG-REASON test_x.py::test_x: *third-party or standard-library code*JSONDecodeError*"]
+    )
+
+
+def test_a_timeout_reported_by_pytest_timeout_is_the_wrong_reason(tdd: pytest.Pytester) -> None:
+    # pytest-timeout's signal method ends a test with this pytest.fail message.
+    tdd.makepyfile(
+        test_x="import pytest\n\ndef test_x():\n"
+        "    pytest.fail('Timeout (>1.0s) from pytest-timeout.')\n"
+    )
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(["WRONG-REASON test_x.py::test_x: *a timeout*"])
+
+
+def test_a_crash_is_the_wrong_reason(tdd: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    tdd.makepyfile(test_x="import os\n\ndef test_x():\n    os._exit(3)\n")
+    result = tdd.runpytest("--tdd-phase=red", "-n", "1")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(["WRONG-REASON test_x.py::test_x: *without an exception*crash*"])
