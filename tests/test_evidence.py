@@ -181,3 +181,55 @@ def test_save_where_the_folder_is_a_file_raises_an_error_naming_the_file(tmp_pat
     blocker.write_text("")
     with pytest.raises(EvidenceError, match=r"evidence file .*blocker/e\.jsonl: cannot write it"):
         evidence.save(blocker / "e.jsonl", ledger(RED))
+
+
+def test_update_applies_the_changes_to_what_is_on_disk_now(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    evidence.save(path, ledger(LEGACY))  # written by another run since this one loaded
+    assert evidence.update(path, evidence.Changes(put={RED.nodeid: RED}))
+    assert evidence.load(path) == ledger(LEGACY, RED)
+
+
+def test_update_without_changes_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    assert not evidence.update(path, evidence.Changes())
+    assert not path.exists()
+
+
+def test_update_that_changes_nothing_on_disk_leaves_the_file_alone(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    evidence.save(path, ledger(RED))
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    assert not evidence.update(path, evidence.Changes(put={RED.nodeid: RED}))
+    assert path.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_update_waits_for_the_lock_and_gives_up_with_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    with evidence.locked(path, timeout=1), pytest.raises(EvidenceError) as raised:
+        evidence.update(path, evidence.Changes(put={RED.nodeid: RED}), timeout=0.2)
+    assert "another pytest run has held its lock for 0.2 s" in str(raised.value)
+    assert not path.exists()
+
+
+def test_the_lock_is_released_after_an_update(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    evidence.update(path, evidence.Changes(put={RED.nodeid: RED}))
+    with evidence.locked(path, timeout=0.2):
+        pass
+
+
+def test_update_removes_temporary_files_left_by_a_killed_writer(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    (tmp_path / ".e.jsonl.abc123.tmp").write_text("half a fi")
+    (tmp_path / ".other.jsonl.abc123.tmp").write_text("not ours")
+    evidence.update(path, evidence.Changes(put={RED.nodeid: RED}))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.jsonl.abc123.tmp", "e.jsonl"]
+
+
+def test_update_never_overwrites_a_file_it_cannot_read(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    path.write_text("garbage")
+    with pytest.raises(EvidenceError, match="not valid JSON"):
+        evidence.update(path, evidence.Changes(put={RED.nodeid: RED}))
+    assert path.read_text() == "garbage"

@@ -111,3 +111,10 @@ def test_the_header_names_the_phase_and_the_evidence_file(tdd: pytest.Pytester) 
     tdd.makepyfile(test_x="def test_x():\n    assert 0\n")
     result = tdd.runpytest("--tdd-phase=red")
     result.stdout.fnmatch_lines(["tdd: phase red, evidence in tdd-evidence.jsonl (0 tests)"])
+
+
+def test_a_lock_timeout_that_is_not_a_number_is_a_usage_error(tdd: pytest.Pytester) -> None:
+    tdd.makeini("[pytest]\ntdd_lock_timeout = soon\n")
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*ini tdd_lock_timeout: 'soon' is not a number of seconds*"])

@@ -169,3 +169,17 @@ def test_two_branches_that_add_different_tests_merge_with_a_union_merge(
         + "\n\ndef mul(a, b):\n    return a * b\n\n\ndef sub(a, b):\n    return a - b\n"
     )
     assert tdd.runpytest("--tdd-phase=green").ret == OK
+
+
+def test_a_lock_held_too_long_by_another_run_is_a_clear_error(tdd: pytest.Pytester) -> None:
+    from pytest_tdd import evidence
+
+    tdd.makeini("[pytest]\ntdd_lock_timeout = 0.2\n")
+    tdd.makepyfile(test_x="def test_x():\n    assert 0\n")
+    with evidence.locked(tdd.path / EVIDENCE):
+        result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["tdd: ERROR evidence file *: another pytest run has held its lock for 0.2 s*"]
+    )
+    assert not (tdd.path / EVIDENCE).exists()

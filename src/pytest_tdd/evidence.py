@@ -7,16 +7,23 @@ two branches that add different tests merge into a valid file. A union merge can
 leave two lines for one test; both are kept as candidates, and the run that judges the
 test picks the one that matches its current code.
 
-Pure except ``load`` and ``save``; ``save`` writes atomically (a temporary file in the
-same folder, then ``os.replace``), so a reader sees the old file or the new one.
+Pure except ``load``, ``save`` and ``update``. ``save`` writes atomically (a temporary
+file in the same folder, flushed to disk, then ``os.replace``), so a reader sees the old
+file or the new one, even if the writer is killed. ``update`` is what a run calls: under
+an OS lock, it reads the file as it is now, applies the run's changes and saves the result
+if it differs, so that concurrent runs keep each other's records.
 """
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -38,6 +45,7 @@ _FIELDS = {
     "head": "head",
 }
 _REQUIRED = ("id", "status", "fp")
+LOCK_TIMEOUT = 60.0  # seconds
 
 
 class EvidenceError(Exception):
@@ -198,3 +206,80 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def _lock_path(path: Path) -> Path:
+    """Where the lock for ``path`` lives: in the temporary folder, so that it leaves no
+    file in the project, named after the evidence file's absolute path."""
+    key = hashlib.sha256(str(path.resolve()).encode("utf-8", "surrogatepass")).hexdigest()
+    return Path(tempfile.gettempdir()) / f"pytest-tdd-{key[:24]}.lock"
+
+
+def _try_lock(handle: int) -> bool:
+    if os.name == "nt":  # pragma: no cover - the suite runs on POSIX only
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
+def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the OS lock that guards ``path`` against other pytest-tdd runs.
+
+    The lock is released by the OS when the process ends, however it ends.
+    """
+    lock = _lock_path(path)
+    try:
+        handle = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError:  # made by another user: reading is enough to lock
+        handle = os.open(lock, os.O_RDONLY)
+    try:
+        deadline = time.monotonic() + timeout
+        while not _try_lock(handle):
+            if time.monotonic() >= deadline:
+                raise EvidenceError(
+                    f"evidence file {path}: another pytest run has held its lock for "
+                    f"{timeout:g} s ({lock}); if no other run is active, delete that file"
+                )
+            time.sleep(0.02)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Temporary files of a writer that was killed before its rename (under the lock, no
+    other writer can own one)."""
+    pattern = f".{glob.escape(path.name)}.*.tmp"
+    for leftover in path.parent.glob(pattern):
+        leftover.unlink(missing_ok=True)
+
+
+def update(path: Path, changes: Changes, timeout: float = LOCK_TIMEOUT) -> bool:
+    """Apply ``changes`` to the file as it is on disk now; True if it was written.
+
+    Raises ``EvidenceError`` when the file cannot be read (it is then left alone), cannot
+    be written, or its lock cannot be had within ``timeout`` seconds.
+    """
+    if not changes:
+        return False
+    with locked(path, timeout):
+        if path.parent.is_dir():
+            _remove_leftovers(path)
+        on_disk = load(path)
+        updated = apply(on_disk, changes)
+        if path.exists() and dumps(updated) == dumps(on_disk):
+            return False
+        save(path, updated)
+        return True

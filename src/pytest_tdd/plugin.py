@@ -269,14 +269,8 @@ class TddPlugin:
         judgement.changes.drop |= stale - judgement.changes.put.keys()
 
     def _save(self, changes: evidence.Changes) -> None:
-        if not changes:
-            return
-        path = self.settings.state_file
         try:
-            on_disk = evidence.load(path)
-            updated = evidence.apply(on_disk, changes)
-            if not path.exists() or evidence.dumps(updated) != evidence.dumps(on_disk):
-                evidence.save(path, updated)
+            evidence.update(self.settings.state_file, changes, self.settings.lock_timeout)
         except evidence.EvidenceError as error:
             self.problems.append(f"{error}; the tests ran, but their evidence was not saved")
 

@@ -38,6 +38,10 @@ ADOPT_HELP = (
     "project with an existing suite can start using pytest-tdd."
 )
 JSON_HELP = "Write a machine-readable report of this run to PATH."
+LOCK_TIMEOUT_HELP = (
+    "How many seconds a run waits for another run to finish writing the evidence file "
+    "before it gives up with an error (default: 60)."
+)
 EXEMPT_MARKER = (
     "tdd_exempt(reason): exempt this test from pytest-tdd's gate; the reason is shown in "
     "the report."
@@ -52,6 +56,7 @@ class Settings:
     adopt: bool
     json_path: Path | None
     rootpath: Path
+    lock_timeout: float = 60.0
 
     @property
     def active(self) -> bool:
@@ -71,6 +76,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--tdd-json", metavar="PATH", dest="tdd_json", help=JSON_HELP)
     parser.addini("tdd_state_file", STATE_FILE_HELP, default=DEFAULT_STATE_FILE)
     parser.addini("tdd_red_accept", RED_ACCEPT_HELP, type="args", default=list(KINDS))
+    parser.addini("tdd_lock_timeout", LOCK_TIMEOUT_HELP, default="60")
 
 
 def _phase(value: str | None, source: str) -> Phase | None:
@@ -109,6 +115,7 @@ def resolve(config: pytest.Config) -> Settings:
         else config.rootpath / str(config.getini("tdd_state_file"))
     )
     json_path = config.getoption("tdd_json")
+    lock_timeout = _seconds(str(config.getini("tdd_lock_timeout")), "ini tdd_lock_timeout")
     return Settings(
         phase=phase,
         state_file=state_file,
@@ -116,4 +123,15 @@ def resolve(config: pytest.Config) -> Settings:
         adopt=adopt,
         json_path=invocation / json_path if json_path else None,
         rootpath=config.rootpath,
+        lock_timeout=lock_timeout,
     )
+
+
+def _seconds(value: str, source: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise pytest.UsageError(f"{source}: {value!r} is not a number of seconds (0 or more)")
+    return seconds
