@@ -21,7 +21,14 @@ def test_ünïcödé_名前():
 
 @pytest.mark.parametrize(
     "value",
-    ["with space", "quote ' and \\" double", "brackets [x] ::", "x" * 300, "tab\\there", "émoji 🦆"],
+    [
+        "with space",
+        "quote ' and \\" double",
+        "brackets [x] ::",
+        "x" * 300,
+        "tab\\there",
+        "émoji 🦆",
+    ],
 )
 def test_values(value):
     assert impl.ready() and value
