@@ -20,6 +20,7 @@ import glob
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -215,22 +216,25 @@ def _lock_path(path: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"pytest-tdd-{key[:24]}.lock"
 
 
-def _try_lock(handle: int) -> bool:
-    if os.name == "nt":  # pragma: no cover - the suite runs on POSIX only
-        import msvcrt
+if sys.platform == "win32":  # pragma: no cover - the suite runs on POSIX only
+    import msvcrt
 
+    def _try_lock(handle: int) -> bool:
         try:
             msvcrt.locking(handle, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
+
+else:
     import fcntl
 
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+    def _try_lock(handle: int) -> bool:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
 
 @contextmanager

@@ -9,6 +9,7 @@ xdist worker) and is plain JSON-able data, so a worker can send it to the contro
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -24,20 +25,60 @@ from pytest_tdd.reasons import Failure
 FAILURE_ATTR = "tdd_failure"  # set on failed reports; reports travel to the controller
 
 
-class SourceCache:
-    """Each source file read and parsed at most once per run."""
+CACHE_KEY = "tdd/fingerprints-v1"  # in pytest's cache; the version names the algorithm
 
-    def __init__(self) -> None:
+
+def _valid_entry(entry: object) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("hash"), str)
+        and isinstance(entry.get("lines"), dict)
+        and all(
+            isinstance(k, str) and k.isdigit() and isinstance(v, str)
+            for k, v in entry["lines"].items()
+        )
+    )
+
+
+class SourceCache:
+    """Each test file read and parsed at most once per run, and not at all when it is
+    unchanged since a run that stored its fingerprints (keyed on the file's content)."""
+
+    def __init__(self, stored: object = None) -> None:
         self._indexes: dict[str, identity.SourceIndex | None] = {}
+        self._stored: dict[str, Any] = {}
+        if isinstance(stored, dict):
+            self._stored = {
+                k: v for k, v in stored.items() if isinstance(k, str) and _valid_entry(v)
+            }
+        self.updated = False
 
     def index(self, filename: str) -> identity.SourceIndex | None:
-        if filename not in self._indexes:
-            try:
-                source = Path(filename).read_text("utf-8")
-                self._indexes[filename] = identity.index_source(source)
-            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-                self._indexes[filename] = None
-        return self._indexes[filename]
+        if filename in self._indexes:
+            return self._indexes[filename]
+        index = None
+        try:
+            data = Path(filename).read_bytes()
+        except OSError:
+            data = None
+        if data is not None:
+            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+            entry = self._stored.get(filename)
+            if entry is not None and entry["hash"] == digest:
+                index = identity.SourceIndex({int(k): v for k, v in entry["lines"].items()})
+            else:
+                with contextlib.suppress(SyntaxError, UnicodeDecodeError, ValueError):
+                    index = identity.index_source(data.decode("utf-8"))
+                if index is not None:
+                    lines = {str(k): v for k, v in index.by_line.items()}
+                    self._stored[filename] = {"hash": digest, "lines": lines}
+                    self.updated = True
+        self._indexes[filename] = index
+        return index
+
+    def stored(self) -> dict[str, Any]:
+        """What to keep for the next run: the entries of files that still exist."""
+        return {name: entry for name, entry in self._stored.items() if Path(name).is_file()}
 
 
 def identify(item: pytest.Item, sources: SourceCache) -> Identity:

@@ -22,6 +22,7 @@ import pytest
 
 from pytest_tdd import evidence, identity, phases, report
 from pytest_tdd.observe import (
+    CACHE_KEY,
     FAILURE_ATTR,
     Outcomes,
     Sighting,
@@ -84,7 +85,9 @@ class TddPlugin:
         self.worker = hasattr(config, "workerinput")
         self.sighting = Sighting()
         self.outcomes = Outcomes()
-        self.sources = SourceCache()
+        cache = getattr(config, "cache", None) if settings.records else None
+        self.sources = SourceCache(cache.get(CACHE_KEY, None) if cache is not None else None)
+        self.worker_fingerprints: dict[str, Any] = {}
         self.origins = Origins(settings.rootpath)
         self.pending: dict[tuple[str, str], BaseException] = {}
         self.counted_failures = 0
@@ -279,10 +282,24 @@ class TddPlugin:
             output = getattr(self.config, "workeroutput", None)
             if output is not None:
                 output["tdd"] = self.sighting.to_dict()
+                if self.sources.updated:
+                    output["tdd-fingerprints"] = self.sources.stored()
             return
+        self._store_fingerprints()
         written = self.settings.json_path is None or self._write_json()
         if not written and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _store_fingerprints(self) -> None:
+        """Keep the fingerprints for the next run in pytest's cache (only the controller
+        writes; a worker's come through ``workeroutput``)."""
+        cache = getattr(self.config, "cache", None)
+        if cache is None:
+            return
+        if self.sources.updated:
+            cache.set(CACHE_KEY, self.sources.stored())
+        elif self.worker_fingerprints:
+            cache.set(CACHE_KEY, self.worker_fingerprints)
 
     def _write_json(self) -> bool:
         path = self.settings.json_path
@@ -343,6 +360,7 @@ class XdistHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
-        data = getattr(node, "workeroutput", {}).get("tdd")
-        if data:
-            self.plugin.sighting.merge(data)
+        output = getattr(node, "workeroutput", {})
+        if output.get("tdd"):
+            self.plugin.sighting.merge(output["tdd"])
+        self.plugin.worker_fingerprints.update(output.get("tdd-fingerprints", {}))

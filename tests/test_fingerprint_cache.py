@@ -1,0 +1,120 @@
+"""Fingerprints are cached between runs, keyed on each test file's content."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_tdd import identity, observe
+
+from helpers import CALC_ADD, CALC_EMPTY, TEST_ADD
+
+SOURCE = "def test_a():\n    assert f() == 1\n\n\ndef test_b():\n    assert f() == 2\n"
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sources that were parsed."""
+    seen: list[str] = []
+    real = identity.index_source
+
+    def counting(source: str) -> identity.SourceIndex:
+        seen.append(source)
+        return real(source)
+
+    monkeypatch.setattr(identity, "index_source", counting)
+    return seen
+
+
+def test_a_file_is_parsed_once_per_run(tmp_path: Path, parses: list[str]) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_text(SOURCE)
+    cache = observe.SourceCache()
+    first = cache.index(str(path))
+    assert cache.index(str(path)) is first
+    assert len(parses) == 1
+
+
+def test_an_unchanged_file_is_not_parsed_again_in_the_next_run(
+    tmp_path: Path, parses: list[str]
+) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_text(SOURCE)
+    first_run = observe.SourceCache()
+    expected = first_run.index(str(path))
+    second_run = observe.SourceCache(first_run.stored())
+    assert second_run.index(str(path)) == expected
+    assert len(parses) == 1
+    assert not second_run.updated
+
+
+def test_a_changed_file_is_parsed_again(tmp_path: Path, parses: list[str]) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_text(SOURCE)
+    first_run = observe.SourceCache()
+    first_run.index(str(path))
+    path.write_text(SOURCE.replace("== 2", "== 3"))
+    second_run = observe.SourceCache(first_run.stored())
+    index = second_run.index(str(path))
+    assert len(parses) == 2
+    assert second_run.updated
+    assert index is not None
+    assert index.at_line(5) == identity.index_source(path.read_text()).at_line(5)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        "junk",
+        [1, 2],
+        {"x": 1},
+        {"/a.py": {"hash": 1}},
+        {"/a.py": {"hash": "h", "lines": {"x": 1}}},
+    ],
+)
+def test_a_damaged_cache_is_ignored(tmp_path: Path, stored: object) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_text(SOURCE)
+    index = observe.SourceCache(stored).index(str(path))
+    assert index == identity.index_source(SOURCE)
+
+
+def test_the_cache_forgets_files_that_no_longer_exist(tmp_path: Path) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_text(SOURCE)
+    first_run = observe.SourceCache()
+    first_run.index(str(path))
+    path.unlink()
+    assert observe.SourceCache(first_run.stored()).stored() == {}
+
+
+def test_a_phase_run_stores_fingerprints_in_pytests_cache(tdd: pytest.Pytester) -> None:
+    tdd.makepyfile(test_x="def test_x():\n    assert 0\n")
+    tdd.runpytest("--tdd-phase=red")
+    config = tdd.parseconfigure()
+    assert config.cache is not None
+    stored = config.cache.get(observe.CACHE_KEY, None)
+    assert list(stored) == [str(tdd.path / "test_x.py")]
+
+
+def test_a_corrupt_fingerprint_cache_does_not_stop_the_run(tdd: pytest.Pytester) -> None:
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD)
+    tdd.runpytest("--tdd-phase=red")
+    cache_file = tdd.path / ".pytest_cache" / "v" / observe.CACHE_KEY
+    cache_file.write_text('{"half": ')
+    tdd.makepyfile(calc=CALC_ADD)
+    assert tdd.runpytest("--tdd-phase=green").ret == pytest.ExitCode.OK
+
+
+def test_under_xdist_the_controller_stores_what_the_workers_fingerprinted(
+    tdd: pytest.Pytester,
+) -> None:
+    pytest.importorskip("xdist")
+    tdd.makepyfile(test_x="def test_x():\n    assert 0\n", test_y="def test_y():\n    assert 0\n")
+    tdd.runpytest("--tdd-phase=red", "-n", "2")
+    config = tdd.parseconfigure()
+    assert config.cache is not None
+    stored = config.cache.get(observe.CACHE_KEY, None)
+    assert sorted(stored) == [str(tdd.path / "test_x.py"), str(tdd.path / "test_y.py")]
