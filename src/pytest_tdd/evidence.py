@@ -53,7 +53,7 @@ class EvidenceError(Exception):
     """The evidence file cannot be read or written; the message names it and the fix."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
     """What one test was seen doing, bound to the fingerprint of its code."""
 
@@ -90,29 +90,73 @@ def apply(ledger: Mapping[str, tuple[Record, ...]], changes: Changes) -> Ledger:
     return result
 
 
-def _line(data: Mapping[str, object]) -> str:
-    text = json.dumps(data, ensure_ascii=False)
+_KEYS = frozenset(_FIELDS)
+_STATUS_SET = frozenset(STATUSES)
+_STR_ONLY = {str}
+_quote = json.encoder.encode_basestring  # JSON string syntax, non-ASCII kept as it is
+
+
+def _line(record: Record) -> str:
+    parts = [f'"id": {_quote(record.nodeid)}', f'"status": {_quote(record.status)}']
+    parts.append(f'"fp": {_quote(record.fingerprint)}')
+    for key, value in (
+        ("case", record.case),
+        ("kind", record.kind),
+        ("exc", record.exception),
+        ("msg", record.message),
+        ("head", record.head),
+    ):
+        if value is not None:
+            parts.append(f'"{key}": {_quote(value)}')
+    return "{" + ", ".join(parts) + "}"
+
+
+def _ascii_line(line: str) -> str:
+    """A line as JSON that escapes what UTF-8 cannot hold (a lone surrogate, from an
+    undecodable file name)."""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, from an undecodable file name
-        text = json.dumps(data, ensure_ascii=True)
-    return text
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(json.loads(line), ensure_ascii=True)
+    return line
 
 
 def dumps(ledger: Mapping[str, tuple[Record, ...]]) -> str:
     """The file's text: header, then records sorted by id, then a trailing newline."""
-    lines = [_line({FORMAT_KEY: FORMAT_VERSION})]
-    for nodeid in sorted(ledger):
-        for record in ledger[nodeid]:
-            data = {key: getattr(record, attr) for key, attr in _FIELDS.items()}
-            lines.append(_line({k: v for k, v in data.items() if v is not None}))
-    return "\n".join(lines) + "\n"
+    lines = [f'{{"{FORMAT_KEY}": {FORMAT_VERSION}}}']
+    lines.extend(_line(record) for nodeid in sorted(ledger) for record in ledger[nodeid])
+    text = "\n".join(lines) + "\n"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "\n".join(_ascii_line(line) for line in lines) + "\n"
+    return text
 
 
-def _record(data: object, where: str) -> Record:
+def _record(data: object, source: str, number: int) -> Record:
+    if (
+        type(data) is dict
+        and data.keys() <= _KEYS
+        and "id" in data
+        and "fp" in data
+        and data.get("status") in _STATUS_SET
+        and set(map(type, data.values())) == _STR_ONLY
+    ):
+        get = data.get
+        return Record(
+            data["id"],
+            data["status"],
+            data["fp"],
+            get("case"),
+            get("kind"),
+            get("exc"),
+            get("msg"),
+            get("head"),
+        )
+    where = f"evidence file {source}: line {number}"
     if not isinstance(data, dict):
         raise EvidenceError(f"{where}: a record must be a JSON object")
-    unknown = sorted(set(data) - set(_FIELDS))
+    unknown = sorted(set(data) - _KEYS)
     if unknown:
         raise EvidenceError(f"{where}: unknown key {unknown[0]!r}")
     for key in _REQUIRED:
@@ -121,44 +165,50 @@ def _record(data: object, where: str) -> Record:
     for key, value in data.items():
         if not isinstance(value, str):
             raise EvidenceError(f"{where}: {key!r} must be a string")
-    if data["status"] not in STATUSES:
-        raise EvidenceError(
-            f"{where}: status {data['status']!r} is not one of {', '.join(STATUSES)}"
+    raise EvidenceError(f"{where}: status {data['status']!r} is not one of {', '.join(STATUSES)}")
+
+
+def _not_json(line: str, where: str, error: ValueError) -> EvidenceError:
+    if line.startswith(("<<<<<<<", "=======", ">>>>>>>")):
+        return EvidenceError(
+            f"{where}: an unresolved merge conflict; keep the lines of both sides, or "
+            "add '<file> merge=union' to .gitattributes so git does it for you"
         )
-    return Record(**{_FIELDS[key]: value for key, value in data.items()})
+    return EvidenceError(f"{where}: not valid JSON ({error})")
+
+
+def _check_header(data: object, where: str, source: str) -> None:
+    if not isinstance(data, dict) or FORMAT_KEY not in data:
+        raise EvidenceError(f"{where}: missing the header line of a pytest-tdd file")
+    version = data[FORMAT_KEY]
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        raise EvidenceError(
+            f"evidence file {source}: format version {version!r} is not supported "
+            f"by this pytest-tdd (it reads version {FORMAT_VERSION}); upgrade pytest-tdd"
+        )
 
 
 def parse(text: str, source: str) -> Ledger:
     """Read the file's text; raise ``EvidenceError`` naming ``source`` and the line."""
     ledger: Ledger = {}
+    loads = json.loads
     header_seen = False
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
-        where = f"evidence file {source}: line {number}"
-        if line.startswith(("<<<<<<<", "=======", ">>>>>>>")):
-            raise EvidenceError(
-                f"{where}: an unresolved merge conflict; keep the lines of both sides, or "
-                "add '<file> merge=union' to .gitattributes so git does it for you"
-            )
         try:
-            data = json.loads(line)
+            data = loads(line)
         except ValueError as error:
-            raise EvidenceError(f"{where}: not valid JSON ({error})") from None
+            raise _not_json(line, f"evidence file {source}: line {number}", error) from None
         if not header_seen:
-            if not isinstance(data, dict) or FORMAT_KEY not in data:
-                raise EvidenceError(f"{where}: missing the header line of a pytest-tdd file")
-            version = data[FORMAT_KEY]
-            if version != FORMAT_VERSION or isinstance(version, bool):
-                raise EvidenceError(
-                    f"evidence file {source}: format version {version!r} is not supported "
-                    f"by this pytest-tdd (it reads version {FORMAT_VERSION}); upgrade pytest-tdd"
-                )
+            _check_header(data, f"evidence file {source}: line {number}", source)
             header_seen = True
             continue
-        record = _record(data, where)
-        candidates = ledger.get(record.nodeid, ())
-        if record not in candidates:
+        record = _record(data, source, number)
+        candidates = ledger.get(record.nodeid)
+        if candidates is None:
+            ledger[record.nodeid] = (record,)
+        elif record not in candidates:
             ledger[record.nodeid] = (*candidates, record)
     return ledger
 
@@ -270,20 +320,40 @@ def _remove_leftovers(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def update(path: Path, changes: Changes, timeout: float = LOCK_TIMEOUT) -> bool:
+Signature = tuple[int, int, int]
+
+
+def signature(path: Path) -> Signature | None:
+    """Identifies one version of the file: a rewrite (a new inode) or an edit changes it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def update(
+    path: Path,
+    changes: Changes,
+    timeout: float = LOCK_TIMEOUT,
+    known: tuple[Signature | None, Ledger] | None = None,
+) -> bool:
     """Apply ``changes`` to the file as it is on disk now; True if it was written.
 
-    Raises ``EvidenceError`` when the file cannot be read (it is then left alone), cannot
-    be written, or its lock cannot be had within ``timeout`` seconds.
+    ``known`` is the ledger read earlier with the file's signature at the time: when the
+    file has not changed since, it is not read again. Raises ``EvidenceError`` when the
+    file cannot be read (it is then left alone), cannot be written, or its lock cannot be
+    had within ``timeout`` seconds.
     """
     if not changes:
         return False
     with locked(path, timeout):
         if path.parent.is_dir():
             _remove_leftovers(path)
-        on_disk = load(path)
+        now = signature(path)
+        on_disk = known[1] if known is not None and known[0] == now else load(path)
         updated = apply(on_disk, changes)
-        if path.exists() and dumps(updated) == dumps(on_disk):
+        if now is not None and updated == on_disk:
             return False
         save(path, updated)
         return True

@@ -95,8 +95,10 @@ class TddPlugin:
         self.observations: list[Observation] = []
         self.problems: list[str] = []
         self.ledger: evidence.Ledger = {}
+        self.loaded: evidence.Signature | None = None  # the file's version when read
         if settings.records and not self.worker:
             try:
+                self.loaded = evidence.signature(settings.state_file)  # before reading
                 self.ledger = evidence.load(settings.state_file)
             except evidence.EvidenceError as error:
                 raise pytest.UsageError(
@@ -273,7 +275,12 @@ class TddPlugin:
 
     def _save(self, changes: evidence.Changes) -> None:
         try:
-            evidence.update(self.settings.state_file, changes, self.settings.lock_timeout)
+            evidence.update(
+                self.settings.state_file,
+                changes,
+                self.settings.lock_timeout,
+                known=(self.loaded, self.ledger),
+            )
         except evidence.EvidenceError as error:
             self.problems.append(f"{error}; the tests ran, but their evidence was not saved")
 
