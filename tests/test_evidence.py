@@ -233,3 +233,24 @@ def test_update_never_overwrites_a_file_it_cannot_read(tmp_path: Path) -> None:
     with pytest.raises(EvidenceError, match="not valid JSON"):
         evidence.update(path, evidence.Changes(put={RED.nodeid: RED}))
     assert path.read_text() == "garbage"
+
+
+def test_update_trusts_a_ledger_read_earlier_only_while_the_file_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "e.jsonl"
+    evidence.save(path, ledger(LEGACY))
+    known = (evidence.signature(path), evidence.load(path))
+    reads: list[Path] = []
+    real_load = evidence.load
+
+    def counting_load(p: Path) -> evidence.Ledger:
+        reads.append(p)
+        return real_load(p)
+
+    monkeypatch.setattr(evidence, "load", counting_load)
+    evidence.update(path, evidence.Changes(put={RED.nodeid: RED}), known=known)
+    assert reads == []
+    evidence.update(path, evidence.Changes(put={GREEN.nodeid: GREEN}), known=known)
+    assert reads == [path]  # the first update rewrote the file: read it again
+    assert real_load(path) == ledger(LEGACY, RED, GREEN)
