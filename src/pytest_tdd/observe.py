@@ -183,10 +183,13 @@ class Outcomes:
         self.failed_reports: dict[str, int] = {}
 
     def add(self, report: pytest.TestReport) -> None:
+        outcome = report.outcome
+        if outcome == "passed" and report.when != "call":
+            return  # the common case: a setup or teardown that passed says nothing
         nodeid = report.nodeid
         xfail = hasattr(report, "wasxfail")
         result: Result
-        if report.failed:
+        if outcome == "failed":
             result = "failed"
             self.failed_reports[nodeid] = self.failed_reports.get(nodeid, 0) + 1
             failure = failure_from_dict(getattr(report, FAILURE_ATTR, None))
@@ -195,13 +198,12 @@ class Outcomes:
                 known is not None and (failure is None or failure.kind is None)
             ):
                 self.failures[nodeid] = failure  # keep the worst: a wrong reason wins
-        elif report.skipped:
+        elif outcome == "skipped":
             result = "xfailed" if xfail else "skipped"
-        elif report.when == "call":
-            result = "xpassed" if xfail else "passed"
         else:
-            return
-        if _SEVERITY[result] > _SEVERITY[self.results.get(nodeid, "not-run")]:
+            result = "xpassed" if xfail else "passed"
+        current = self.results.get(nodeid)
+        if current is None or _SEVERITY[result] > _SEVERITY[current]:
             self.results[nodeid] = result
 
     def observations(self, sighting: Sighting) -> list[Observation]:

@@ -172,19 +172,19 @@ class TddPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        error = self.pending.pop((report.nodeid, report.when), None)
+        error = self.pending.pop((report.nodeid, report.when), None) if self.pending else None
         if error is not None and report.failed and self.settings.records:
             failure = classify(error, report.when, self.origins, fail_type=pytest.fail.Exception)
             setattr(report, FAILURE_ATTR, failure_to_dict(failure))
         if not self.worker:
             self.outcomes.add(report)
-            if report.failed and not hasattr(report, "wasxfail"):
+            if report.outcome == "failed" and not hasattr(report, "wasxfail"):
                 self.counted_failures += 1
 
     def pytest_report_teststatus(
         self, report: pytest.TestReport, config: pytest.Config
     ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
-        if self.settings.phase != "red" or report.when != "call" or not report.failed:
+        if report.outcome != "failed" or self.settings.phase != "red" or report.when != "call":
             return None
         failure = failure_from_dict(getattr(report, FAILURE_ATTR, None))
         known = any(r.status != "red" for r in self.ledger.get(report.nodeid, ()))
