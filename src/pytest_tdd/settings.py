@@ -42,10 +42,43 @@ LOCK_TIMEOUT_HELP = (
     "How many seconds a run waits for another run to finish writing the evidence file "
     "before it gives up with an error (default: 60)."
 )
+DIFF_COVER_HELP = (
+    "Report how much of the code changed since the base revision the tests executed, "
+    "from pytest-cov's coverage data (needs --cov), and fail the run below the threshold."
+)
+BASE_HELP = (
+    "The base revision of diff coverage (default: the merge-base with the branch's "
+    "upstream, else origin/HEAD, else main or master)."
+)
+DIFF_FAIL_UNDER_HELP = (
+    "Fail the run when less than PCT percent of the changed executable lines were "
+    "executed (default: 80; a float, never rounded)."
+)
+DIFF_MARKDOWN_HELP = (
+    "Write the diff coverage report as Markdown to PATH, e.g. for a pull-request comment "
+    "or $GITHUB_STEP_SUMMARY."
+)
+DIFF_CONTEXTS_HELP = (
+    "Also list changed lines that no new or changed test executed, and new tests that "
+    "execute no changed line (needs --cov-context=test, which costs time)."
+)
+DIFF_OMIT_HELP = (
+    "Glob patterns of changed files that diff coverage leaves out, as coverage's own "
+    "omit setting does."
+)
 EXEMPT_MARKER = (
     "tdd_exempt(reason): exempt this test from pytest-tdd's gate; the reason is shown in "
     "the report."
 )
+
+
+@dataclass(frozen=True)
+class DiffSettings:
+    base: str | None
+    fail_under: float
+    markdown: Path | None
+    contexts: bool
+    omit: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -57,10 +90,11 @@ class Settings:
     json_path: Path | None
     rootpath: Path
     lock_timeout: float = 60.0
+    diff: DiffSettings | None = None  # None: diff coverage is off
 
     @property
     def active(self) -> bool:
-        return self.phase is not None or self.adopt or self.json_path is not None
+        return self.records or self.json_path is not None or self.diff is not None
 
     @property
     def records(self) -> bool:
@@ -77,6 +111,33 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("tdd_state_file", STATE_FILE_HELP, default=DEFAULT_STATE_FILE)
     parser.addini("tdd_red_accept", RED_ACCEPT_HELP, type="args", default=list(KINDS))
     parser.addini("tdd_lock_timeout", LOCK_TIMEOUT_HELP, default="60")
+    group.addoption(
+        "--tdd-diff-cover",
+        action="store_true",
+        default=None,
+        dest="tdd_diff_cover",
+        help=DIFF_COVER_HELP,
+    )
+    group.addoption("--tdd-base", metavar="REF", dest="tdd_base", help=BASE_HELP)
+    group.addoption(
+        "--tdd-diff-fail-under",
+        metavar="PCT",
+        dest="tdd_diff_fail_under",
+        help=DIFF_FAIL_UNDER_HELP,
+    )
+    group.addoption(
+        "--tdd-diff-markdown", metavar="PATH", dest="tdd_diff_markdown", help=DIFF_MARKDOWN_HELP
+    )
+    group.addoption(
+        "--tdd-diff-contexts",
+        action="store_true",
+        dest="tdd_diff_contexts",
+        help=DIFF_CONTEXTS_HELP,
+    )
+    parser.addini("tdd_diff_cover", DIFF_COVER_HELP, type="bool", default=False)
+    parser.addini("tdd_base", BASE_HELP, default="")
+    parser.addini("tdd_diff_fail_under", DIFF_FAIL_UNDER_HELP, default="80")
+    parser.addini("tdd_diff_omit", DIFF_OMIT_HELP, type="args", default=[])
 
 
 def _phase(value: str | None, source: str) -> Phase | None:
@@ -124,6 +185,60 @@ def resolve(config: pytest.Config) -> Settings:
         json_path=invocation / json_path if json_path else None,
         rootpath=config.rootpath,
         lock_timeout=lock_timeout,
+        diff=_diff_settings(config),
+    )
+
+
+def _percent(value: str, source: str) -> float:
+    try:
+        percent = float(value)
+    except ValueError:
+        percent = -1.0
+    if not 0 <= percent <= 100:  # also refuses nan
+        raise pytest.UsageError(f"{source}: {value!r} is not a percentage from 0 to 100")
+    return percent
+
+
+def _diff_settings(config: pytest.Config) -> DiffSettings | None:
+    cli = config.getoption("tdd_diff_cover")
+    if not cli and not config.getini("tdd_diff_cover"):
+        return None
+    source = "--tdd-diff-cover" if cli else "ini tdd_diff_cover"
+    if not config.pluginmanager.hasplugin("pytest_cov"):
+        raise pytest.UsageError(
+            f"{source} needs pytest-cov's coverage data: pip install pytest-cov, then add "
+            "--cov=<your package>"
+        )
+    if not config.getoption("cov_source", None):
+        raise pytest.UsageError(
+            f"{source} needs pytest-cov's coverage data: add --cov=<your package> (or --cov "
+            "with coverage's own [run] source setting)"
+        )
+    if config.getoption("no_cov", False):
+        raise pytest.UsageError(f"{source} cannot measure anything with --no-cov")
+    cli_base = config.getoption("tdd_base")
+    base = cli_base or str(config.getini("tdd_base")) or None
+    if base is not None and base.startswith("-"):
+        where = "--tdd-base" if cli_base else "ini tdd_base"
+        raise pytest.UsageError(f"{where}: {base!r} starts with '-'; name a branch, tag or commit")
+    cli_under = config.getoption("tdd_diff_fail_under")
+    fail_under = _percent(
+        cli_under if cli_under is not None else str(config.getini("tdd_diff_fail_under")),
+        "--tdd-diff-fail-under" if cli_under is not None else "ini tdd_diff_fail_under",
+    )
+    contexts = bool(config.getoption("tdd_diff_contexts"))
+    if contexts and config.getoption("cov_context", None) != "test":
+        raise pytest.UsageError(
+            "--tdd-diff-contexts needs --cov-context=test (pytest-cov then records which "
+            "test executed each line)"
+        )
+    markdown = config.getoption("tdd_diff_markdown")
+    return DiffSettings(
+        base=base,
+        fail_under=fail_under,
+        markdown=config.invocation_params.dir / markdown if markdown else None,
+        contexts=contexts,
+        omit=tuple(str(p) for p in config.getini("tdd_diff_omit")),
     )
 
 
