@@ -13,11 +13,6 @@ from pytest_tdd.diffcov import Attribution, DiffCoverage, FileCoverage
 from pytest_tdd.gitdiff import Base
 from pytest_tdd.phases import Violation
 
-FIX = (
-    "add tests that execute the missing lines, or exclude lines that need no test with "
-    "'# pragma: no cover'; the threshold is --tdd-diff-fail-under"
-)
-
 
 def ranges(lines: Iterable[int]) -> str:
     """``[14, 20, 21, 22]`` as ``"14, 20-22"``."""

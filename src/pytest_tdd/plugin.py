@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from pytest_tdd import evidence, identity, phases, report
+from pytest_tdd.diffrun import DiffRun
 from pytest_tdd.observe import (
     CACHE_KEY,
     FAILURE_ATTR,
@@ -33,7 +34,7 @@ from pytest_tdd.observe import (
     files_named_with_ids,
     identify,
 )
-from pytest_tdd.phases import Identity, Judgement, Observation
+from pytest_tdd.phases import Identity, Judgement, Observation, Violation
 from pytest_tdd.reasons import Failure, Origins, classify
 from pytest_tdd.settings import EXEMPT_MARKER, Settings, add_options, resolve
 
@@ -92,6 +93,9 @@ class TddPlugin:
         self.pending: dict[tuple[str, str], BaseException] = {}
         self.counted_failures = 0
         self.judgement: Judgement | None = None
+        self.diff = (
+            DiffRun(settings.rootpath, settings.diff) if settings.diff and not self.worker else None
+        )
         self.observations: list[Observation] = []
         self.problems: list[str] = []
         self.ledger: evidence.Ledger = {}
@@ -207,8 +211,30 @@ class TddPlugin:
         return result
 
     def _finish(self, session: pytest.Session) -> None:
-        if not self.worker and self.settings.records:
+        if self.worker:
+            return
+        if self.settings.records:
             self._judge(session)
+        if self.diff is not None:
+            self._measure_diff()
+        if self.violations or self.problems:
+            session.testsfailed += 1
+
+    @property
+    def violations(self) -> list[Violation]:
+        found = list(self.judgement.violations) if self.judgement else []
+        if self.diff is not None and self.diff.violation is not None:
+            found.append(self.diff.violation)
+        return found
+
+    def _measure_diff(self) -> None:
+        assert self.diff is not None
+        verdicts = self.judgement.verdicts.values() if self.judgement else ()
+        new = {v.nodeid for v in verdicts if v.evidence in ("none", "changed", "red")}
+        self.diff.measure(self.config, self.sighting.files, new)
+        for problem in (self.diff.problem, self.diff.write_markdown()):
+            if problem is not None:
+                self.problems.append(problem)
 
     def _judge(self, session: pytest.Session) -> None:
         settings = self.settings
@@ -231,11 +257,8 @@ class TddPlugin:
         self.judgement = judgement
         self._prune(judgement)
         self._save(judgement.changes)
-        failing = bool(judgement.violations or self.problems)
         if settings.phase == "red":
             self._count_red_as_expected(session, judgement)
-        if failing:
-            session.testsfailed += 1
         if self.sighting.from_source:
             session.testscollected = max(session.testscollected, len(self.sighting.items))
 
@@ -315,7 +338,10 @@ class TddPlugin:
             Observation(nodeid, Identity(""), result, self.outcomes.failures.get(nodeid))
             for nodeid, result in self.outcomes.results.items()
         ]
-        document = report.to_json(self.settings.phase, self.judgement, observations, {})
+        extra = {"diff_coverage": self.diff.to_json()} if self.diff is not None else {}
+        document = report.to_json(
+            self.settings.phase, self.judgement, observations, self.violations, extra
+        )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -341,22 +367,28 @@ class TddPlugin:
         return f"tdd: phase {self.settings.phase}, evidence in {shown} ({tests})"
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        judgement, phase = self.judgement, self.settings.phase
         if self.worker:
             return
-        if judgement is not None and phase is not None and judgement.violations:
+        judgement, phase, violations = self.judgement, self.settings.phase, self.violations
+        write = terminalreporter.write_line
+        if violations:
             terminalreporter.write_sep("=", "tdd")
-            for line in report.violation_lines(judgement.violations, phase):
-                terminalreporter.write_line(line)
+            for line in report.violation_lines(violations, phase or "green"):
+                write(line)
         if judgement is not None:
             for line in report.exempt_lines(judgement):
-                terminalreporter.write_line(line)
+                write(line)
             line = report.summary_line(phase, judgement) if phase else report.adopt_line(judgement)
-            terminalreporter.write_line(
-                line, red=bool(judgement.violations), green=not judgement.violations
-            )
+            write(line, red=bool(judgement.violations), green=not judgement.violations)
+        if self.diff is not None:
+            failed = self.diff.violation is not None
+            verbose = self.config.get_verbosity() > 0
+            for number, line in enumerate(self.diff.summary_lines(verbose)):
+                write(line, red=failed and number == 0, green=not failed and number == 0)
+            for line in self.diff.annotations():
+                write(line)
         for problem in self.problems:
-            terminalreporter.write_line(f"tdd: ERROR {problem}", red=True)
+            write(f"tdd: ERROR {problem}", red=True)
 
 
 class XdistHooks:

@@ -22,6 +22,8 @@ _FIXES = {
     "new-in-refactor": "a refactoring adds no tests: pytest --tdd-phase=red {id}, then green",
     "not-run": "pytest --tdd-phase={phase} {id} (without skip, xfail or -x)",
     "nothing-to-prove": "select the new tests: pytest --tdd-phase=red <their file or id>",
+    "diff-coverage": "add tests that execute the missing lines, or exclude lines that need "
+    "no test with '# pragma: no cover'; the threshold is --tdd-diff-fail-under",
 }
 
 
@@ -92,6 +94,7 @@ def to_json(
     phase: Phase | None,
     judgement: Judgement | None,
     observations: Iterable[Observation],
+    violations: Iterable[Violation],
     extra: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The ``--tdd-json`` document."""
@@ -126,7 +129,7 @@ def to_json(
                 "cause": o.failure.cause,
             }
         tests[o.nodeid] = entry
-    violations = judgement.violations if judgement else []
+    violations = list(violations)
     return {
         "phase": phase,
         "ok": not violations,

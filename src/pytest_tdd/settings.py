@@ -79,6 +79,7 @@ class DiffSettings:
     markdown: Path | None
     contexts: bool
     omit: tuple[str, ...]
+    base_from_ini: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,12 @@ def resolve(config: pytest.Config) -> Settings:
     )
     json_path = config.getoption("tdd_json")
     lock_timeout = _seconds(str(config.getini("tdd_lock_timeout")), "ini tdd_lock_timeout")
+    diff = _diff_settings(config)
+    if diff is not None and diff.contexts and phase is None:
+        raise pytest.UsageError(
+            "--tdd-diff-contexts needs a phase (--tdd-phase): the phase's evidence tells "
+            "which tests are new or changed"
+        )
     return Settings(
         phase=phase,
         state_file=state_file,
@@ -185,7 +192,7 @@ def resolve(config: pytest.Config) -> Settings:
         json_path=invocation / json_path if json_path else None,
         rootpath=config.rootpath,
         lock_timeout=lock_timeout,
-        diff=_diff_settings(config),
+        diff=diff,
     )
 
 
@@ -239,6 +246,7 @@ def _diff_settings(config: pytest.Config) -> DiffSettings | None:
         markdown=config.invocation_params.dir / markdown if markdown else None,
         contexts=contexts,
         omit=tuple(str(p) for p in config.getini("tdd_diff_omit")),
+        base_from_ini=base is not None and not cli_base,
     )
 
 
