@@ -254,3 +254,21 @@ def test_update_trusts_a_ledger_read_earlier_only_while_the_file_is_unchanged(
     evidence.update(path, evidence.Changes(put={GREEN.nodeid: GREEN}), known=known)
     assert reads == [path]  # the first update rewrote the file: read it again
     assert real_load(path) == ledger(LEGACY, RED, GREEN)
+
+
+def test_a_float_version_is_not_version_one() -> None:
+    with pytest.raises(EvidenceError, match=r"format version 1\.0 is not supported"):
+        evidence.parse('{"pytest-tdd-evidence": 1.0}\n', "f")
+
+
+def test_characters_that_some_tools_take_for_line_breaks_are_escaped() -> None:
+    record = Record("t.py::test_x", "red", "0" * 16, message="a\u2028b\x85c")
+    text = evidence.dumps(ledger(record))
+    assert "\u2028" not in text
+    assert "\\u2028" in text
+    assert "\\u0085" in text
+
+
+def test_a_file_with_windows_line_ends_is_read() -> None:
+    text = evidence.dumps(ledger(RED, LEGACY)).replace("\n", "\r\n")
+    assert evidence.parse(text, "f") == ledger(RED, LEGACY)

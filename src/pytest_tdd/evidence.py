@@ -93,7 +93,13 @@ def apply(ledger: Mapping[str, tuple[Record, ...]], changes: Changes) -> Ledger:
 _KEYS = frozenset(_FIELDS)
 _STATUS_SET = frozenset(STATUSES)
 _STR_ONLY = {str}
-_quote = json.encoder.encode_basestring  # JSON string syntax, non-ASCII kept as it is
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _quote(text: str) -> str:
+    """JSON string syntax, non-ASCII kept as it is, except the characters that some tools
+    take for line breaks (NEL, LINE and PARAGRAPH SEPARATOR), which are escaped."""
+    return json.encoder.encode_basestring(text).translate(_LINE_BREAKS)
 
 
 def _line(record: Record) -> str:
@@ -139,7 +145,8 @@ def _record(data: object, source: str, number: int) -> Record:
         and data.keys() <= _KEYS
         and "id" in data
         and "fp" in data
-        and data.get("status") in _STATUS_SET
+        and type(data.get("status")) is str
+        and data["status"] in _STATUS_SET
         and set(map(type, data.values())) == _STR_ONLY
     ):
         get = data.get
@@ -168,12 +175,14 @@ def _record(data: object, source: str, number: int) -> Record:
     raise EvidenceError(f"{where}: status {data['status']!r} is not one of {', '.join(STATUSES)}")
 
 
-def _not_json(line: str, where: str, error: ValueError) -> EvidenceError:
+def _not_json(line: str, where: str, error: ValueError | RecursionError) -> EvidenceError:
     if line.startswith(("<<<<<<<", "=======", ">>>>>>>")):
         return EvidenceError(
             f"{where}: an unresolved merge conflict; keep the lines of both sides, or "
             "add '<file> merge=union' to .gitattributes so git does it for you"
         )
+    if isinstance(error, RecursionError):
+        return EvidenceError(f"{where}: not valid JSON (nested too deeply)")
     return EvidenceError(f"{where}: not valid JSON ({error})")
 
 
@@ -181,7 +190,7 @@ def _check_header(data: object, where: str, source: str) -> None:
     if not isinstance(data, dict) or FORMAT_KEY not in data:
         raise EvidenceError(f"{where}: missing the header line of a pytest-tdd file")
     version = data[FORMAT_KEY]
-    if version != FORMAT_VERSION or isinstance(version, bool):
+    if type(version) is not int or version != FORMAT_VERSION:
         raise EvidenceError(
             f"evidence file {source}: format version {version!r} is not supported "
             f"by this pytest-tdd (it reads version {FORMAT_VERSION}); upgrade pytest-tdd"
@@ -193,12 +202,15 @@ def parse(text: str, source: str) -> Ledger:
     ledger: Ledger = {}
     loads = json.loads
     header_seen = False
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Lines end at "\n" only (and "\r\n" from a checkout that converts line ends):
+    # str.splitlines would also break at characters such as U+2028 inside a message.
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw[:-1] if raw.endswith("\r") else raw
         if not line or line.isspace():
             continue
         try:
             data = loads(line)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise _not_json(line, f"evidence file {source}: line {number}", error) from None
         if not header_seen:
             _check_header(data, f"evidence file {source}: line {number}", source)
@@ -246,11 +258,23 @@ def save(path: Path, ledger: Mapping[str, tuple[Record, ...]]) -> None:
                 os.fsync(stream.fileno())
             os.chmod(temporary, mode)
             os.replace(temporary, path)
+            _sync_folder(path.parent)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as error:
         raise EvidenceError(f"evidence file {path}: cannot write it ({error})") from None
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; elsewhere the rename is all there is)."""
+    if sys.platform == "win32":  # pragma: no cover - the suite runs on POSIX only
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _umask() -> int:
