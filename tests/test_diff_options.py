@@ -1,4 +1,8 @@
-"""The diff-coverage options and their usage errors."""
+"""The diff-coverage options and their usage errors.
+
+Runs that start pytest-cov (``--cov``) run in a subprocess: a second coverage measurement,
+left running by a run that stops on a usage error, would disturb the one of this suite.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ def test_diff_coverage_turned_on_in_the_ini_file_without_cov_says_so(tdd: pytest
 
 
 def test_no_cov_disables_the_coverage_that_diff_coverage_needs(tdd: pytest.Pytester) -> None:
-    result = tdd.runpytest("--tdd-diff-cover", "--cov", "--no-cov")
+    result = tdd.runpytest_subprocess("--tdd-diff-cover", "--cov", "--no-cov")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--no-cov*"])
 
@@ -49,18 +53,18 @@ def test_no_cov_disables_the_coverage_that_diff_coverage_needs(tdd: pytest.Pytes
 def test_a_threshold_that_is_not_a_percentage_is_a_usage_error(
     tdd: pytest.Pytester, value: str
 ) -> None:
-    result = tdd.runpytest("--tdd-diff-cover", "--cov", f"--tdd-diff-fail-under={value}")
+    result = tdd.runpytest_subprocess("--tdd-diff-cover", "--cov", f"--tdd-diff-fail-under={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*--tdd-diff-fail-under: {value!r} is not a percentage*"])
 
 
 def test_a_base_that_looks_like_an_option_is_refused(tdd: pytest.Pytester) -> None:
-    result = tdd.runpytest("--tdd-diff-cover", "--cov", "--tdd-base=--output=x")
+    result = tdd.runpytest_subprocess("--tdd-diff-cover", "--cov", "--tdd-base=--output=x")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--tdd-base: '--output=x' starts with '-'*"])
 
 
 def test_contexts_need_test_contexts_from_pytest_cov(tdd: pytest.Pytester) -> None:
-    result = tdd.runpytest("--tdd-diff-cover", "--cov", "--tdd-diff-contexts")
+    result = tdd.runpytest_subprocess("--tdd-diff-cover", "--cov", "--tdd-diff-contexts")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--tdd-diff-contexts needs --cov-context=test*"])

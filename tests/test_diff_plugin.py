@@ -1,4 +1,9 @@
-"""Diff coverage inside the pytest run, through the real plugin and pytest-cov."""
+"""Diff coverage inside the pytest run, through the real plugin and pytest-cov.
+
+These runs start pytest-cov, so they run in a subprocess: a second coverage measurement
+inside the process that measures this suite would disturb it. ``test_diffrun.py`` covers
+the same glue in-process.
+"""
 
 from __future__ import annotations
 
@@ -71,7 +76,9 @@ def repo(tdd: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytest
     git(tdd, "init", "-q", "-b", "main", ".")
     write(tdd, "calc.py", BASE_CALC)
     write(tdd, "test_calc.py", "import calc\n\ndef test_add():\n    assert calc.add(1, 2) == 3\n")
-    (tdd.path / ".gitignore").write_text(".pytest_cache/\n.coverage*\n__pycache__/\n*.json\n*.md\n")
+    (tdd.path / ".gitignore").write_text(
+        ".pytest_cache/\n.coverage*\n__pycache__/\n*.json\n*.md\nstdout\nstderr\n"
+    )
     git(tdd, "add", "-A")
     git(tdd, "commit", "-q", "-m", "base")
     git(tdd, "checkout", "-q", "-b", "feature")
@@ -81,7 +88,9 @@ def repo(tdd: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytest
 
 
 def report(tdd: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    result = tdd.runpytest(*COV, "--tdd-diff-cover", "--tdd-base=main", "--tdd-json=r.json", *args)
+    result = tdd.runpytest_subprocess(
+        *COV, "--tdd-diff-cover", "--tdd-base=main", "--tdd-json=r.json", *args
+    )
     data: dict[str, Any] = json.loads((tdd.path / "r.json").read_text())
     return result, data
 
@@ -144,7 +153,7 @@ def test_no_measurable_changed_lines_pass_and_say_so(repo: pytest.Pytester) -> N
 
 
 def test_a_base_that_does_not_resolve_stops_the_run_with_the_fix(repo: pytest.Pytester) -> None:
-    result = repo.runpytest(*COV, "--tdd-diff-cover", "--tdd-base=mian")
+    result = repo.runpytest_subprocess(*COV, "--tdd-diff-cover", "--tdd-base=mian")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: diff coverage: *mian*"])
     result.stdout.no_fnmatch_line("*passed*")
@@ -157,7 +166,7 @@ def test_outside_a_git_repository_diff_coverage_stops_with_a_clear_error(
     tdd.makepyfile(
         calc=BASE_CALC, test_calc=TESTS.replace("clamp(-5, 0, 10) == 0", "add(0, 0) == 0")
     )
-    result = tdd.runpytest(*COV, "--tdd-diff-cover")
+    result = tdd.runpytest_subprocess(*COV, "--tdd-diff-cover")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: diff coverage: *not a git repository*"])
 
@@ -215,7 +224,9 @@ def test_diff_coverage_and_the_green_gate_both_apply(repo: pytest.Pytester) -> N
 
 def test_contexts_name_untested_changed_lines_and_idle_new_tests(repo: pytest.Pytester) -> None:
     write(repo, "calc.py", BASE_CALC)
-    repo.runpytest("--tdd-phase=red", "-p", "no:cov")  # the clamp tests fail: no clamp yet
+    repo.runpytest_subprocess(
+        "--tdd-phase=red", "-p", "no:cov"
+    )  # the clamp tests fail: no clamp yet
     write(repo, "calc.py", FEATURE_CALC)
     result, data = report(repo, "--tdd-phase=green", "--cov-context=test", "--tdd-diff-contexts")
     result.stdout.fnmatch_lines(
@@ -235,6 +246,8 @@ def test_contexts_name_untested_changed_lines_and_idle_new_tests(repo: pytest.Py
 
 
 def test_contexts_need_a_phase_to_know_the_new_tests(repo: pytest.Pytester) -> None:
-    result = repo.runpytest(*COV, "--tdd-diff-cover", "--cov-context=test", "--tdd-diff-contexts")
+    result = repo.runpytest_subprocess(
+        *COV, "--tdd-diff-cover", "--cov-context=test", "--tdd-diff-contexts"
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--tdd-diff-contexts needs a phase*"])
