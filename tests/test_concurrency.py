@@ -59,7 +59,7 @@ def test_two_runs_on_different_tests_at_once_both_keep_their_evidence(
             )
         )
     outputs = [run.communicate(timeout=120)[0] for run in runs]
-    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert [run.returncode for run in runs] == [0, 0], "\n".join(outputs)
     assert sorted(statuses(tdd)) == sorted(
         f"test_{name}.py::test_{i}" for name in ("a", "b") for i in range(5)
     )

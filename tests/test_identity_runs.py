@@ -47,7 +47,8 @@ def test_a_copy_of_a_test_that_still_exists_is_new(tdd: pytest.Pytester) -> None
     red_then_implement(tdd)
     tdd.makepyfile(test_copy="import calc\n\ndef test_add():\n    assert calc.add(1, 2) == 3\n")
     result = tdd.runpytest("--tdd-phase=green")
-    assert result.ret == OK
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(["NEVER-RED test_copy.py::test_add: never seen failing"])
 
 
 PARAM_RED = """

@@ -326,3 +326,32 @@ def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests()
         (None, "nothing-to-prove"),
     ]
     assert "cannot be collected" in judgement.violations[0].message
+
+
+def test_a_copy_of_a_test_that_still_exists_does_not_share_its_evidence() -> None:
+    original = obs("passed", nodeid="tests/test_a.py::test_original")
+    judgement = judge(
+        "green",
+        original,
+        obs("passed", nodeid="tests/test_a.py::test_copy"),
+        state=ledger(record("green", nodeid="tests/test_a.py::test_original")),
+    )
+    assert verdict_of(judgement, "tests/test_a.py::test_copy") == "never-red"
+
+
+def test_evidence_of_a_file_this_run_did_not_collect_is_not_inherited() -> None:
+    other = record("green", nodeid="tests/test_other.py::test_x")
+    assert kinds(judge("green", obs("passed"), state=ledger(other))) == ["never-red"]
+
+
+def test_evidence_of_a_file_that_is_gone_moves_with_its_code() -> None:
+    moved = record("green", nodeid="tests/test_old.py::test_x")
+    judgement = phases.judge(
+        "green",
+        [obs("passed")],
+        ledger(moved),
+        ALL,
+        head=None,
+        missing_files={"tests/test_old.py"},
+    )
+    assert verdict_of(judgement) == "green"

@@ -31,24 +31,49 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-def _normal_form(node: object) -> str:
-    """A version-independent rendering of a syntax tree."""
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type[ast.AST]) -> tuple[str, ...]:
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = tuple(f for f in cls._fields if f not in _IGNORED_FIELDS)
+    return fields
+
+
+def _render(node: object, out: list[str]) -> None:
+    """Append the version-independent rendering of a syntax tree to ``out``: ``(Type
+    field=value ...)`` for a node, ``[a,b]`` for a list, ``repr`` for a value; fields that
+    are empty are left out."""
     if isinstance(node, ast.AST):
-        parts = [type(node).__name__]
-        for field in node._fields:
-            if field in _IGNORED_FIELDS:
-                continue
+        cls = type(node)
+        out.append("(" + cls.__name__)
+        for field in _fields(cls):
             value = getattr(node, field, None)
             if isinstance(node, ast.JoinedStr) and field == "values":
                 # Python 3.12 adds empty string parts to some format specs.
                 value = [v for v in node.values if not _is_empty_string(v)]
             if value is None or value == []:
                 continue
-            parts.append(f"{field}={_normal_form(value)}")
-        return "(" + " ".join(parts) + ")"
-    if isinstance(node, list):
-        return "[" + ",".join(_normal_form(item) for item in node) + "]"
-    return repr(node)
+            out.append(" " + field + "=")
+            _render(value, out)
+        out.append(")")
+    elif isinstance(node, list):
+        out.append("[")
+        for number, item in enumerate(node):
+            if number:
+                out.append(",")
+            _render(item, out)
+        out.append("]")
+    else:
+        out.append(repr(node))
+
+
+def _normal_form(node: object) -> str:
+    """A version-independent rendering of a syntax tree."""
+    out: list[str] = []
+    _render(node, out)
+    return "".join(out)
 
 
 def _is_empty_string(node: ast.expr) -> bool:

@@ -128,7 +128,9 @@ class Sighting:
     """Everything one process collected; JSON-able via ``to_dict``."""
 
     # nodeid -> [fingerprint, case, exempt reason]
-    items: dict[str, list[str | None]] = field(default_factory=dict)
+    # (tuples, not lists: tuples of strings are left alone by the garbage collector, which
+    # matters at 50k tests)
+    items: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)  # test files collected, rootdir-relative
     partial: set[str] = field(default_factory=set)  # of which not every test was selected
     # module nodeid -> why it could not be imported; its tests as found in its source
@@ -145,7 +147,7 @@ class Sighting:
         }
 
     def merge(self, data: dict[str, Any]) -> None:
-        self.items.update(data["items"])
+        self.items.update({k: tuple(v) for k, v in data["items"].items()})
         self.files.update(data["files"])
         self.partial.update(data["partial"])
         self.broken.update(data["broken"])

@@ -76,10 +76,6 @@ class Judgement:
     changes: Changes = field(default_factory=Changes)
 
 
-def _identity(record: Record) -> Identity:
-    return Identity(record.fingerprint, record.case)
-
-
 def _best(records: Iterable[Record]) -> Record | None:
     ranked = sorted(records, key=lambda r: _RANK[r.status], reverse=True)
     return ranked[0] if ranked else None
@@ -97,20 +93,44 @@ class _Match:
     stale: bool = False  # the test's id holds records of code that now sits elsewhere
 
 
+def _file_of(nodeid: str) -> str:
+    return nodeid.partition("::")[0]
+
+
 class _Matcher:
     """Finds the evidence that covers a test's current code."""
 
-    def __init__(self, ledger: Mapping[str, tuple[Record, ...]], observed: Iterable[Identity]):
+    def __init__(
+        self,
+        ledger: Mapping[str, tuple[Record, ...]],
+        observations: Iterable[Observation],
+        missing_files: Collection[str] = (),
+    ) -> None:
         self.ledger = ledger
-        self.observed = set(observed)
-        self.by_identity: dict[Identity, list[Record]] = {}
+        self.now = {o.nodeid: (o.identity.fingerprint, o.identity.case) for o in observations}
+        self.observed = set(self.now.values())
+        self.files = {_file_of(nodeid) for nodeid in self.now}
+        self.missing_files = missing_files
+        # Plain tuples as keys: the garbage collector does not track them.
+        self.by_identity: dict[tuple[str, str | None], list[Record]] = {}
         for nodeid in sorted(ledger):
             for record in ledger[nodeid]:
-                self.by_identity.setdefault(_identity(record), []).append(record)
+                self.by_identity.setdefault((record.fingerprint, record.case), []).append(record)
+
+    def _moved(self, record: Record) -> bool:
+        """Has the code of ``record`` left its id? Its id now holds other code (a shifted
+        parametrize id), or is gone from a file this run collected, or its file is gone.
+        A test that still exists, or whose file this run did not see, keeps its record."""
+        now = self.now.get(record.nodeid)
+        if now is not None:
+            return now != (record.fingerprint, record.case)
+        path = _file_of(record.nodeid)
+        return path in self.files or path in self.missing_files
 
     def match(self, nodeid: str, identity: Identity) -> _Match:
+        key = (identity.fingerprint, identity.case)
         candidates = self.ledger.get(nodeid, ())
-        own = _best(r for r in candidates if _identity(r) == identity)
+        own = _best(r for r in candidates if (r.fingerprint, r.case) == key)
         if own is not None:
             return _Match(own, own.status)
         if identity.case is not None:  # red evidence from a module that could not import
@@ -122,10 +142,10 @@ class _Matcher:
             )
             if base is not None:
                 return _Match(base, base.status, base_id)
-        elsewhere = _best(self.by_identity.get(identity, ()))
+        elsewhere = _best(r for r in self.by_identity.get(key, ()) if self._moved(r))
         if elsewhere is not None:  # renamed, moved, or a parametrize id that shifted
             return _Match(elsewhere, elsewhere.status, elsewhere.nodeid)
-        if any(_identity(r) not in self.observed for r in candidates):
+        if any((r.fingerprint, r.case) not in self.observed for r in candidates):
             return _Match(None, "changed")
         return _Match(None, "none", stale=bool(candidates))
 
@@ -203,13 +223,16 @@ def judge(
     accept: Collection[str],
     head: str | None,
     uncollectable: Mapping[str, Failure] | None = None,
+    missing_files: Collection[str] = (),
 ) -> Judgement:
     """Apply ``phase``'s contract to every observed test.
 
     ``uncollectable`` names test modules that could not be collected and whose tests
     could not be found either (a syntax error, say): in a red run each is a violation.
+    ``missing_files`` are test files that no longer exist: their records may move to
+    tests with the same code.
     """
-    matcher = _Matcher(ledger, (o.identity for o in observations))
+    matcher = _Matcher(ledger, observations, missing_files)
     judgement = Judgement()
     proved_something = False
     for o in observations:
@@ -251,10 +274,12 @@ def judge(
 
 
 def adopt(
-    observations: Sequence[Observation], ledger: Mapping[str, tuple[Record, ...]]
+    observations: Sequence[Observation],
+    ledger: Mapping[str, tuple[Record, ...]],
+    missing_files: Collection[str] = (),
 ) -> Judgement:
     """Record every passing test without current evidence as legacy evidence."""
-    matcher = _Matcher(ledger, (o.identity for o in observations))
+    matcher = _Matcher(ledger, observations, missing_files)
     judgement = Judgement()
     for o in observations:
         m = matcher.match(o.nodeid, o.identity)

@@ -98,16 +98,26 @@ class TddPlugin:
         )
         self.observations: list[Observation] = []
         self.problems: list[str] = []
+        # The evidence is read at the start, so that a bad file stops the run before any
+        # test, and again at the end, when it is judged: holding 50k records through the
+        # run would slow every pass of the garbage collector. During the run only the ids
+        # of tests with passing evidence are kept (for the status letters).
         self.ledger: evidence.Ledger = {}
         self.loaded: evidence.Signature | None = None  # the file's version when read
+        self.settled: frozenset[str] = frozenset()
+        self.ledger_size = 0
         if settings.records and not self.worker:
             try:
-                self.loaded = evidence.signature(settings.state_file)  # before reading
-                self.ledger = evidence.load(settings.state_file)
+                ledger = evidence.load(settings.state_file)
             except evidence.EvidenceError as error:
                 raise pytest.UsageError(
                     f"{error}\nThe file was left as it is: fix it, or restore it from git."
                 ) from None
+            self.ledger_size = len(ledger)
+            self.settled = frozenset(
+                n for n, records in ledger.items() if any(r.status != "red" for r in records)
+            )
+            del ledger
 
     # -- where tests are collected and run -------------------------------------------
 
@@ -136,7 +146,7 @@ class TddPlugin:
             return
         for item in session.items:
             found = identify(item, self.sources)
-            self.sighting.items[item.nodeid] = [found.fingerprint, found.case, exempt_reason(item)]
+            self.sighting.items[item.nodeid] = (found.fingerprint, found.case, exempt_reason(item))
         self.sighting.partial.update(
             files_named_with_ids(
                 self.config.args, self.config.invocation_params.dir, self.settings.rootpath
@@ -166,7 +176,7 @@ class TddPlugin:
             found = []
         for names, fingerprint in found:
             nodeid = "::".join([node.nodeid, *names])
-            self.sighting.items[nodeid] = [fingerprint, None, None]
+            self.sighting.items[nodeid] = (fingerprint, None, None)
             self.sighting.from_source[nodeid] = node.nodeid
 
     @pytest.hookimpl
@@ -191,7 +201,7 @@ class TddPlugin:
         if report.outcome != "failed" or self.settings.phase != "red" or report.when != "call":
             return None
         failure = failure_from_dict(getattr(report, FAILURE_ATTR, None))
-        known = any(r.status != "red" for r in self.ledger.get(report.nodeid, ()))
+        known = report.nodeid in self.settled
         if failure is None or known:
             return None
         if failure.accepted_by(self.settings.accept):
@@ -238,7 +248,14 @@ class TddPlugin:
 
     def _judge(self, session: pytest.Session) -> None:
         settings = self.settings
+        try:
+            self.loaded = evidence.signature(settings.state_file)  # before reading
+            self.ledger = evidence.load(settings.state_file)
+        except evidence.EvidenceError as error:  # spoilt during the run: never overwrite
+            self.problems.append(f"{error}; the tests ran, but their evidence was not saved")
+            return
         self.observations = self.outcomes.observations(self.sighting)
+        missing = self._missing_files()
         if settings.phase is not None:
             ran_red = settings.phase == "red" and any(
                 o.result == "failed" for o in self.observations
@@ -251,11 +268,12 @@ class TddPlugin:
                 settings.accept,
                 head,
                 uncollectable=self._uncollectable(),
+                missing_files=missing,
             )
         else:
-            judgement = phases.adopt(self.observations, self.ledger)
+            judgement = phases.adopt(self.observations, self.ledger, missing)
         self.judgement = judgement
-        self._prune(judgement)
+        self._prune(judgement, missing)
         self._save(judgement.changes)
         if settings.phase == "red":
             self._count_red_as_expected(session, judgement)
@@ -282,10 +300,13 @@ class TddPlugin:
         others = max(0, session.testsfailed - self.counted_failures)
         session.testsfailed = others + max(0, self.counted_failures - expected)
 
-    def _prune(self, judgement: Judgement) -> None:
+    def _missing_files(self) -> set[str]:
+        """Test files named in the evidence that no longer exist."""
         root = self.settings.rootpath
         paths = {n.partition("::")[0] for n in self.ledger}
-        missing = {p for p in paths if p not in self.sighting.files and not (root / p).exists()}
+        return {p for p in paths if p not in self.sighting.files and not (root / p).exists()}
+
+    def _prune(self, judgement: Judgement, missing: set[str]) -> None:
         stale = phases.stale_ids(
             self.ledger,
             collected=self.sighting.items.keys(),
@@ -360,7 +381,7 @@ class TddPlugin:
         if self.worker or not self.settings.records:
             return None
         shown = self._shown(self.settings.state_file)
-        count = len(self.ledger)
+        count = self.ledger_size
         tests = f"{count} test" if count == 1 else f"{count} tests"
         if self.settings.phase is None:
             return f"tdd: adopting passing tests as legacy evidence in {shown} ({tests})"
