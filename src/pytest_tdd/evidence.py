@@ -93,13 +93,16 @@ def apply(ledger: Mapping[str, tuple[Record, ...]], changes: Changes) -> Ledger:
 _KEYS = frozenset(_FIELDS)
 _STATUS_SET = frozenset(STATUSES)
 _STR_ONLY = {str}
-_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+_quote = json.encoder.encode_basestring  # JSON string syntax, non-ASCII kept as it is
+# Characters that some tools take for line breaks; they can only stand inside JSON strings.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
-def _quote(text: str) -> str:
-    """JSON string syntax, non-ASCII kept as it is, except the characters that some tools
-    take for line breaks (NEL, LINE and PARAGRAPH SEPARATOR), which are escaped."""
-    return json.encoder.encode_basestring(text).translate(_LINE_BREAKS)
+def _escape_line_breaks(text: str) -> str:
+    for char, escaped in _LINE_BREAKS.items():
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
 
 
 def _line(record: Record) -> str:
@@ -131,11 +134,11 @@ def dumps(ledger: Mapping[str, tuple[Record, ...]]) -> str:
     """The file's text: header, then records sorted by id, then a trailing newline."""
     lines = [f'{{"{FORMAT_KEY}": {FORMAT_VERSION}}}']
     lines.extend(_line(record) for nodeid in sorted(ledger) for record in ledger[nodeid])
-    text = "\n".join(lines) + "\n"
+    text = _escape_line_breaks("\n".join(lines) + "\n")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = "\n".join(_ascii_line(line) for line in lines) + "\n"
+        text = _escape_line_breaks("\n".join(_ascii_line(line) for line in lines) + "\n")
     return text
 
 
