@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from pytest_tdd import evidence
@@ -36,3 +39,27 @@ def ledger(pytester: pytest.Pytester, name: str = EVIDENCE) -> evidence.Ledger:
 
 def statuses(pytester: pytest.Pytester) -> dict[str, str]:
     return {nodeid: records[0].status for nodeid, records in ledger(pytester).items()}
+
+
+class GitRepo:
+    """A git repository in a temporary directory, driven with the git command line."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=self.path, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def write(self, name: str, text: str) -> None:
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+    def commit(self, message: str = "change") -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD")

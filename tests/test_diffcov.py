@@ -26,6 +26,8 @@ import pytest
 from pytest_tdd import diffcov, gitdiff
 from pytest_tdd.diffcov import DiffCoverage, DiffCoverageError, FileCoverage
 
+from helpers import GitRepo
+
 
 class Project:
     """Modules in a directory, measured in-process by a Coverage object of the test's own."""
@@ -527,27 +529,11 @@ def test_without_coverages_glob_matcher_omit_patterns_still_apply(
 # Slower: pytest --cov and diff-cover as subprocesses in throw-away git repositories
 
 
-class Repo:
-    """A git repository in a temporary directory, driven with the git command line."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=self.path, capture_output=True, text=True, check=False
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
+class Repo(GitRepo):
+    """A git repository that can run its tests under pytest-cov."""
 
     def write(self, name: str, source: str) -> None:
-        target = self.path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
-
-    def commit(self, message: str = "change") -> None:
-        self.git("add", "-A")
-        self.git("commit", "-q", "-m", message)
+        super().write(name, textwrap.dedent(source).lstrip("\n"))
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(

@@ -20,6 +20,8 @@ from hypothesis import strategies as st
 from pytest_tdd import gitdiff
 from pytest_tdd.gitdiff import Base, GitDiffError
 
+from helpers import GitRepo
+
 # ---------------------------------------------------------------------------------------
 # The pure parser
 
@@ -124,28 +126,7 @@ def test_the_parser_agrees_with_difflib_on_which_new_lines_changed(
 # Throw-away repositories
 
 
-class Repo:
-    """A git repository in a temporary directory, driven with the git command line."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def git(self, *args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=self.path, capture_output=True, text=True, check=False
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip()
-
-    def write(self, name: str, text: str) -> None:
-        target = self.path / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-
-    def commit(self, message: str = "change") -> str:
-        self.git("add", "-A")
-        self.git("commit", "-q", "--allow-empty", "-m", message)
-        return self.git("rev-parse", "HEAD")
+Repo = GitRepo
 
 
 @pytest.fixture
