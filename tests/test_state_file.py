@@ -96,6 +96,7 @@ def test_an_evidence_file_that_cannot_be_written_still_runs_and_reports(
     )
 
 
+@pytest.mark.tdd_exempt("skipped where the suite runs as root, so never seen red there")
 @pytest.mark.skipif(
     sys.platform == "win32" or os.geteuid() == 0, reason="needs a user that permissions bind"
 )
