@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -29,3 +31,26 @@ def tdd(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Py
         """
     )
     return pytester
+
+
+@pytest.fixture
+def coverage_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close the data of every ``coverage.Coverage`` the test made, when it ends.
+
+    Coverage keeps its data in SQLite, in memory when ``data_file=None``; Python 3.13 warns
+    (ResourceWarning, an error in this suite) about a connection that is garbage collected
+    open, at whatever later moment the collector runs.
+    """
+    import coverage
+
+    made: list[coverage.Coverage] = []
+    real_init = coverage.Coverage.__init__
+
+    def init(self: coverage.Coverage, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(coverage.Coverage, "__init__", init)
+    yield
+    for cov in made:
+        cov.get_data().close(force=True)

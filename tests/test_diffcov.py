@@ -28,6 +28,8 @@ from pytest_tdd.diffcov import DiffCoverage, DiffCoverageError, FileCoverage
 
 from helpers import GitRepo
 
+pytestmark = pytest.mark.usefixtures("coverage_closed")
+
 
 class Project:
     """Modules in a directory, measured in-process by a Coverage object of the test's own."""

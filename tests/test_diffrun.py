@@ -21,7 +21,10 @@ from pytest_tdd.diffrun import DiffRun
 from pytest_tdd.settings import DiffSettings
 
 GIT = shutil.which("git")
-pytestmark = pytest.mark.skipif(GIT is None, reason="git is not installed")
+pytestmark = [
+    pytest.mark.skipif(GIT is None, reason="git is not installed"),
+    pytest.mark.usefixtures("coverage_closed"),
+]
 
 BASE = "def add(a, b):\n    return a + b\n"
 FEATURE = BASE + "\n\ndef sub(a, b):\n    if a > b:\n        return a - b\n    return 0\n"
