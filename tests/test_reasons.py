@@ -209,16 +209,16 @@ def test_the_exception_name_is_recorded(run: Run) -> None:
 
 
 def test_origins_of_files() -> None:
-    root = Path("/work/project")
-    origins = Origins(root, ["/work/project/checks/verify_x.py"])
-    assert origins.of_file("/work/project/src/pkg/mod.py") == "project"
-    assert origins.of_file("/work/project/tests/helpers.py") == "test"
-    assert origins.of_file("/work/project/pkg/test_mod.py") == "test"
-    assert origins.of_file("/work/project/pkg/mod_test.py") == "test"
-    assert origins.of_file("/work/project/conftest.py") == "test"
-    assert origins.of_file("/work/project/checks/verify_x.py") == "test"
+    root = Path("/srv/example")
+    origins = Origins(root, ["/srv/example/checks/verify_x.py"])
+    assert origins.of_file("/srv/example/src/pkg/mod.py") == "project"
+    assert origins.of_file("/srv/example/tests/helpers.py") == "test"
+    assert origins.of_file("/srv/example/pkg/test_mod.py") == "test"
+    assert origins.of_file("/srv/example/pkg/mod_test.py") == "test"
+    assert origins.of_file("/srv/example/conftest.py") == "test"
+    assert origins.of_file("/srv/example/checks/verify_x.py") == "test"
     assert origins.of_file("<doctest pkg.mod.f[0]>") == "test"
-    assert origins.of_file("/work/project/.venv/lib/site-packages/x.py") == "external"
+    assert origins.of_file("/srv/example/.venv/lib/site-packages/x.py") == "external"
     assert origins.of_file("/usr/lib/python3.11/json/decoder.py") == "external"
     assert origins.of_file("<frozen importlib._bootstrap>") == "external"
 
