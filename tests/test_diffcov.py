@@ -13,7 +13,6 @@ import dataclasses
 import json
 import os
 import runpy
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -558,24 +557,11 @@ class Repo(GitRepo):
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_home: Path) -> Repo:
     """A repository with a small package on ``main`` and a ``feature`` branch checked out."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    home = tmp_path / "home"
-    home.mkdir()
-    config = home / ".gitconfig"
-    config.write_text(
-        "[user]\n\tname = Test\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n",
-        encoding="utf-8",
-    )
     for name in list(os.environ):
-        if name.startswith(("GIT_", "COVERAGE_", "PYTEST_")):
+        if name.startswith(("COVERAGE_", "PYTEST_")):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     repo = Repo(tmp_path / "repo")
     repo.path.mkdir()

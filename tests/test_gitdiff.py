@@ -8,7 +8,6 @@ needs a network.
 from __future__ import annotations
 
 import difflib
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -127,29 +126,6 @@ def test_the_parser_agrees_with_difflib_on_which_new_lines_changed(
 
 
 Repo = GitRepo
-
-
-@pytest.fixture
-def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A git configuration of the test's own: no system file, a global file in tmp_path."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    home = tmp_path / "home"
-    home.mkdir()
-    config = home / ".gitconfig"
-    config.write_text(
-        "[user]\n\tname = Test\n\temail = test@example.invalid\n"
-        "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n",
-        encoding="utf-8",
-    )
-    for name in list(os.environ):
-        if name.startswith("GIT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    return home
 
 
 def new_repo(path: Path) -> Repo:

@@ -14,23 +14,8 @@ from pytest_tdd.gitdiff import Base
 from pytest_tdd.phases import Violation
 
 
-def ranges(lines: Iterable[int]) -> str:
-    """``[14, 20, 21, 22]`` as ``"14, 20-22"``."""
-    parts: list[str] = []
-    run: list[int] = []
-    for line in sorted(lines):
-        if run and line == run[-1] + 1:
-            run.append(line)
-            continue
-        if run:
-            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
-        run = [line]
-    if run:
-        parts.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
-    return ", ".join(parts)
-
-
 def _runs(lines: Iterable[int]) -> list[tuple[int, int]]:
+    """Consecutive lines as (first, last) pairs."""
     runs: list[tuple[int, int]] = []
     for line in sorted(lines):
         if runs and line == runs[-1][1] + 1:
@@ -38,6 +23,11 @@ def _runs(lines: Iterable[int]) -> list[tuple[int, int]]:
         else:
             runs.append((line, line))
     return runs
+
+
+def ranges(lines: Iterable[int]) -> str:
+    """``[14, 20, 21, 22]`` as ``"14, 20-22"``."""
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in _runs(lines))
 
 
 def _threshold(fail_under: float) -> str:
