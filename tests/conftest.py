@@ -16,17 +16,24 @@ import pytest
 import pytest_tdd.plugin  # noqa: F401
 
 
+# Plugins of the test extra that change a run when merely installed stay out of inner runs
+# unless a test asks for them: randomly reorders the tests, hypothesis's plugin costs a
+# second of import per run; pytest-asyncio warns when its loop scope is not set.
+INNER_ADDOPTS = (
+    "-p no:hypothesispytest -p no:randomly -o asyncio_default_fixture_loop_scope=function"
+)
+
+
 @pytest.fixture
 def tdd(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """A pytester for multi-run scenarios: deterministic output, no stale bytecode.
 
     Runs edit modules between ``runpytest`` calls, sometimes within the same second and
-    to the same size, so no bytecode may be cached. Hypothesis's pytest plugin is left out
-    of the inner runs: it imports hypothesis afresh in each one, which costs a second.
+    to the same size, so no bytecode may be cached.
     """
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     monkeypatch.delenv("PYTEST_TDD_PHASE", raising=False)
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
+    monkeypatch.setenv("PYTEST_ADDOPTS", INNER_ADDOPTS)
     pytester.makeini(
         """
         [pytest]
