@@ -15,6 +15,7 @@ import pytest
 # next run (two ``Identity`` classes that never compare equal).
 import pytest_tdd.plugin  # noqa: F401
 
+from helpers import GitRepo
 
 # Plugins of the test extra that change a run when merely installed stay out of inner runs
 # unless a test asks for them: randomly reorders the tests, hypothesis's plugin costs a
@@ -87,3 +88,17 @@ def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     return home
+
+
+@pytest.fixture
+def git_repo_path(tmp_path: Path) -> Path:
+    """Where ``git_repo`` makes its repository: ``tmp_path / "repo"``. A test module
+    overrides this fixture to put it elsewhere (``pytester.path`` for runs of pytest)."""
+    return tmp_path / "repo"
+
+
+@pytest.fixture
+def git_repo(git_home: Path, git_repo_path: Path) -> GitRepo:
+    """An empty git repository on branch ``main`` at ``git_repo_path``, with the test's own
+    git configuration (``git_home``: no system or user settings, a fixed author)."""
+    return GitRepo.init(git_repo_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,10 +43,24 @@ def statuses(pytester: pytest.Pytester) -> dict[str, str]:
 
 
 class GitRepo:
-    """A git repository in a temporary directory, driven with the git command line."""
+    """A throw-away git repository, driven with the git command line.
+
+    Get one from the ``git_repo`` fixture (tests/conftest.py), which isolates git from the
+    developer's configuration (``git_home``): an empty repository on branch ``main``. In
+    the same test, ``GitRepo.init`` makes more (an origin, a nested repository) and
+    ``clone`` copies one. Every git command must succeed; its output is returned stripped.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    @classmethod
+    def init(cls, path: Path, branch: str = "main") -> GitRepo:
+        """A new, empty repository at ``path`` (made if missing) on ``branch``."""
+        path.mkdir(parents=True, exist_ok=True)
+        repo = cls(path)
+        repo.git("init", "-q", "-b", branch)
+        return repo
 
     def git(self, *args: str) -> str:
         done = subprocess.run(
@@ -54,12 +69,37 @@ class GitRepo:
         assert done.returncode == 0, done.stderr
         return done.stdout.strip()
 
-    def write(self, name: str, text: str) -> None:
+    def write(self, name: str, text: str) -> Path:
+        """Write ``text`` exactly (no dedenting) to ``name``, making its folders."""
         target = self.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+        return target
 
     def commit(self, message: str = "change") -> str:
+        """Commit everything in the working tree (even nothing); the new commit's sha."""
         self.git("add", "-A")
         self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.head()
+
+    def head(self) -> str:
+        """The full sha of ``HEAD``."""
         return self.git("rev-parse", "HEAD")
+
+    def branch(self, name: str, start: str | None = None) -> None:
+        """Create branch ``name`` at ``start`` (``HEAD`` if None) and switch to it."""
+        self.git("switch", "-q", "-c", name, *([] if start is None else [start]))
+
+    def switch(self, name: str) -> None:
+        self.git("switch", "-q", name)
+
+    def clone(self, path: Path, *options: str) -> GitRepo:
+        """A clone of this repository at ``path``, with ``git clone`` options."""
+        self.git("clone", "-q", *options, f"file://{self.path}", str(path))
+        return GitRepo(path)
+
+    def python(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run this interpreter with ``args`` in the repository (``"-m", "pytest"``)."""
+        return subprocess.run(
+            [sys.executable, *args], cwd=self.path, capture_output=True, text=True, check=False
+        )

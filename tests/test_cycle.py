@@ -199,11 +199,13 @@ def test_red_requires_old_tests_to_keep_passing(tdd: pytest.Pytester) -> None:
 
 
 def test_a_red_run_without_new_tests_has_nothing_to_prove(tdd: pytest.Pytester) -> None:
-    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD)
-    tdd.runpytest("--tdd-phase=red")
+    tdd.makepyfile(calc=CALC_ADD, test_calc=TEST_ADD)
+    tdd.runpytest("--tdd-adopt")
     result = tdd.runpytest("--tdd-phase=red")
     assert result.ret == FAILED
-    result.stdout.fnmatch_lines(["NOTHING-TO-PROVE: the red run executed no test without evidence"])
+    result.stdout.fnmatch_lines(
+        ["NOTHING-TO-PROVE: the red run executed no test without green or legacy evidence"]
+    )
 
 
 def test_a_new_test_that_is_skipped_is_not_run(tdd: pytest.Pytester) -> None:

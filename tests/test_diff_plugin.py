@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from helpers import GitRepo
 
 pytest.importorskip("pytest_cov")
 GIT = shutil.which("git")
@@ -57,31 +60,28 @@ def write(tdd: pytest.Pytester, name: str, text: str) -> None:
     (tdd.path / name).write_text(textwrap.dedent(text).lstrip("\n"))
 
 
-def git(tdd: pytest.Pytester, *args: str) -> None:
-    assert GIT is not None
-    result = tdd.run(GIT, "-c", "user.name=t", "-c", "user.email=t@t", *args)
-    assert result.ret == 0, result.stderr.str()
+@pytest.fixture
+def git_repo_path(tdd: pytest.Pytester) -> Path:
+    return tdd.path
 
 
 @pytest.fixture
-def repo(tdd: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+def repo(
+    tdd: pytest.Pytester, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
     """A repository whose main branch has add(); the working tree adds clamp().
 
     The changed statements of calc.py are lines 5 to 10; the tests execute 5, 6, 7 and 10,
     take only one branch of 8 (partial) and never reach 9: 4 of 6 covered, 66.67%.
     """
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tdd.path / ".no-gitconfig"))
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    git(tdd, "init", "-q", "-b", "main", ".")
     write(tdd, "calc.py", BASE_CALC)
     write(tdd, "test_calc.py", "import calc\n\ndef test_add():\n    assert calc.add(1, 2) == 3\n")
     (tdd.path / ".gitignore").write_text(
         ".pytest_cache/\n.coverage*\n__pycache__/\n*.json\n*.md\nstdout\nstderr\n"
     )
-    git(tdd, "add", "-A")
-    git(tdd, "commit", "-q", "-m", "base")
-    git(tdd, "checkout", "-q", "-b", "feature")
+    git_repo.commit("base")
+    git_repo.branch("feature")
     write(tdd, "calc.py", FEATURE_CALC)
     write(tdd, "test_calc.py", TESTS)
     return tdd
@@ -232,7 +232,7 @@ def test_contexts_name_untested_changed_lines_and_idle_new_tests(repo: pytest.Py
     result.stdout.fnmatch_lines(
         [
             "tdd: changed lines no new or changed test executed:",
-            "    calc.py: 5 (run at import or collection only), 9 (not run)",
+            "    calc.py: 9 (not run)",
             "tdd: new or changed tests that executed no changed line:",
             "    test_calc.py::test_add",
         ]
@@ -243,6 +243,88 @@ def test_contexts_name_untested_changed_lines_and_idle_new_tests(repo: pytest.Py
         "test_calc.py::test_clamp_low": 2,
         "test_calc.py::test_clamp_mid": 3,
     }
+
+
+DISCOUNT_STUB = """
+def apply(price, pct):
+    raise NotImplementedError
+"""
+DISCOUNT = '''
+"""Discounts."""
+
+import math
+
+RATE_LIMIT = 100
+
+
+def apply(price, pct):
+    if pct < 0:
+        raise ValueError("negative")
+    return price - math.floor(price * pct / RATE_LIMIT)
+'''
+TEST_DISCOUNT = """
+import pytest
+
+from shop import discount
+
+
+@pytest.mark.parametrize("pct", [10, 20])
+def test_a_discount_lowers_the_price(pct):
+    assert discount.apply(100, pct) == 100 - pct
+
+
+class TestRefusal:
+    def test_a_negative_percentage_is_refused(self):
+        with pytest.raises(ValueError):
+            discount.apply(100, -1)
+"""
+
+
+@pytest.fixture
+def cycle(
+    tdd: pytest.Pytester, git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    """A feature built test first on a branch of a package with adopted tests: red with a
+    stub, then green measured with per-test contexts. The green run, and its report."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    git_repo.write(
+        ".gitignore", ".pytest_cache/\n.coverage*\n__pycache__/\n*.json\nstdout\nstderr\n"
+    )
+    git_repo.write("shop/__init__.py", "")
+    git_repo.write("shop/cart.py", "def total(prices):\n    return sum(prices)\n")
+    git_repo.write(
+        "test_cart.py",
+        "from shop import cart\n\n\ndef test_total():\n    assert cart.total([1]) == 1\n",
+    )
+    assert tdd.runpytest("--tdd-adopt").ret == pytest.ExitCode.OK
+    git_repo.commit("base")
+    git_repo.branch("feature")
+    git_repo.write("shop/discount.py", DISCOUNT_STUB.lstrip("\n"))
+    git_repo.write("test_discount.py", TEST_DISCOUNT.lstrip("\n"))
+    assert tdd.runpytest("--tdd-phase=red").ret == pytest.ExitCode.OK
+    git_repo.write("shop/discount.py", DISCOUNT.lstrip("\n"))
+    result = tdd.runpytest_subprocess(
+        *("--cov=shop", "--cov-branch", "--cov-report=", "--cov-context=test"),
+        *("--tdd-phase=green", "--tdd-diff-cover", "--tdd-base=main", "--tdd-diff-contexts"),
+        "--tdd-json=r.json",
+    )
+    data: dict[str, Any] = json.loads((tdd.path / "r.json").read_text())
+    return result, data
+
+
+def test_after_a_red_green_cycle_a_fully_tested_feature_lists_no_untested_lines(
+    cycle: tuple[pytest.RunResult, dict[str, Any]],
+) -> None:
+    result, data = cycle
+    contexts = data["diff_coverage"]["contexts"]
+    assert contexts["untested_lines"] == {}
+    assert contexts["idle_tests"] == []
+    assert contexts["lines_by_test"] == {
+        "test_discount.py::TestRefusal::test_a_negative_percentage_is_refused": 2,
+        "test_discount.py::test_a_discount_lowers_the_price[10]": 2,
+        "test_discount.py::test_a_discount_lowers_the_price[20]": 2,
+    }
+    result.stdout.no_fnmatch_line("tdd: changed lines no new or changed test executed:")
 
 
 def test_contexts_need_a_phase_to_know_the_new_tests(repo: pytest.Pytester) -> None:

@@ -14,7 +14,6 @@ import json
 import os
 import runpy
 import subprocess
-import sys
 import textwrap
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -477,13 +476,77 @@ def test_code_run_only_by_old_tests_is_reported_so(project: Project) -> None:
     found = diffcov.attribute(cov, result, ["t.py::test_new"])
     assert found.untested == {
         "multi.py": {
-            1: diffcov.IMPORT_ONLY,
             2: diffcov.OTHER_TESTS_ONLY,
-            8: diffcov.IMPORT_ONLY,
             9: diffcov.OTHER_TESTS_ONLY,
         }
     }
     assert found.idle_tests == ("t.py::test_new",)
+
+
+def test_a_line_run_at_import_only_is_not_listed(project: Project) -> None:
+    project.write("multi.py", MULTI)
+    cov = project.cover({"multi.py": ""}, tests={"t.py::test_new|run": ("multi.py", "total(1, 2)")})
+    result = project.measure(cov, {"multi.py": {1, 8}})
+    assert diffcov.attribute(cov, result, ["t.py::test_new"]).untested == {}
+
+
+TABLE = """
+def double(x):
+    return 2 * x
+
+
+TABLE = [double(n) for n in range(3)]
+"""
+
+
+def test_a_line_run_at_import_and_by_old_tests_is_not_listed(project: Project) -> None:
+    project.write("table.py", TABLE)
+    cov = project.cover(
+        {"table.py": ""},
+        tests={
+            "t.py::test_old|run": ("table.py", "double(5)"),
+            "t.py::test_new|run": ("table.py", "TABLE[0]"),
+        },
+    )
+    result = project.measure(cov, {"table.py": {2}})
+    assert diffcov.attribute(cov, result, ["t.py::test_new"]).untested == {}
+
+
+def test_contexts_under_a_static_context_belong_to_their_tests(project: Project) -> None:
+    project.write("multi.py", MULTI)
+    rc = project.write(".coveragerc", "[run]\ncontext = ci\n")
+    cov = project.cover(
+        {"multi.py": ""},
+        tests={"t.py::test_total|run": ("multi.py", "total(1, 2)")},
+        config_file=str(rc),
+    )
+    result = project.measure(cov, {"multi.py": {2}})
+    found = diffcov.attribute(cov, result, ["t.py::test_total"])
+    assert (found.untested, found.lines_by_test) == ({}, {"t.py::test_total": 1})
+
+
+def test_a_line_run_at_import_under_a_static_context_is_not_listed(project: Project) -> None:
+    project.write("multi.py", MULTI)
+    rc = project.write(".coveragerc", "[run]\ncontext = ci\n")
+    cov = project.cover(
+        {"multi.py": ""},
+        tests={"t.py::test_total|run": ("multi.py", "total(1, 2)")},
+        config_file=str(rc),
+    )
+    result = project.measure(cov, {"multi.py": {1}})
+    assert diffcov.attribute(cov, result, ["t.py::test_total"]).untested == {}
+
+
+def test_a_case_of_a_test_in_a_folder_named_with_brackets_belongs_to_the_test(
+    project: Project,
+) -> None:
+    project.write("multi.py", MULTI)
+    cov = project.cover(
+        {"multi.py": ""}, tests={"tests/v[2]/t.py::test_a[x]|run": ("multi.py", "other()")}
+    )
+    result = project.measure(cov, {"multi.py": {9}})
+    found = diffcov.attribute(cov, result, ["tests/v[2]/t.py::test_a"])
+    assert (found.untested, found.lines_by_test) == ({}, {"tests/v[2]/t.py::test_a": 1})
 
 
 def test_without_the_private_api_attribution_uses_the_recorded_lines(
@@ -530,16 +593,16 @@ def test_without_coverages_glob_matcher_omit_patterns_still_apply(
 # Slower: pytest --cov and diff-cover as subprocesses in throw-away git repositories
 
 
-class Repo(GitRepo):
-    """A git repository that can run its tests under pytest-cov."""
+def dedented(source: str) -> str:
+    return textwrap.dedent(source).lstrip("\n")
 
-    def write(self, name: str, source: str) -> None:
-        super().write(name, textwrap.dedent(source).lstrip("\n"))
+
+class Repo(GitRepo):
+    """The shared ``GitRepo``, able to run its tests under pytest-cov."""
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, *args], cwd=self.path, capture_output=True, text=True, check=False
-        )
+        """Run Python in the repository; exit status 0 or 1 (tests failed) is expected."""
+        done = self.python(*args)
         assert done.returncode in (0, 1), done.stdout + done.stderr
         return done
 
@@ -557,15 +620,13 @@ class Repo(GitRepo):
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_home: Path) -> Repo:
+def repo(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> Repo:
     """A repository with a small package on ``main`` and a ``feature`` branch checked out."""
     for name in list(os.environ):
         if name.startswith(("COVERAGE_", "PYTEST_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
-    repo = Repo(tmp_path / "repo")
-    repo.path.mkdir()
-    repo.git("init", "-q", "-b", "main")
+    repo = Repo(git_repo.path)
     repo.write(".gitignore", ".coverage*\ncoverage.xml\n*.json\n.pytest_cache/\n__pycache__/\n")
     repo.write("pytest.ini", "[pytest]\npythonpath = src\n")
     repo.write("src/calc/__init__.py", "")
@@ -575,55 +636,61 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, git_home: Path) -> Rep
         "from calc import core\n\n\ndef test_add():\n    assert core.add(1, 2) == 3\n",
     )
     repo.commit("base")
-    repo.git("switch", "-q", "-c", "feature")
+    repo.branch("feature")
     repo.write(
         "src/calc/core.py",
-        """
-        def add(a, b):
-            return a + b
+        dedented(
+            """
+            def add(a, b):
+                return a + b
 
 
-        def clamp(x, low, high):
-            if x < low:
-                return low
-            if x > high:
-                return high
-            return x
+            def clamp(x, low, high):
+                if x < low:
+                    return low
+                if x > high:
+                    return high
+                return x
 
 
-        def unused():  # pragma: no cover
-            return None
-        """,
+            def unused():  # pragma: no cover
+                return None
+            """
+        ),
     )
     repo.write(
         "src/calc/fresh.py",
-        """
-        def new_feature(flag):
-            if flag:
-                return 1
-            return 0
-        """,
+        dedented(
+            """
+            def new_feature(flag):
+                if flag:
+                    return 1
+                return 0
+            """
+        ),
     )
     repo.write(
         "tests/test_clamp.py",
-        """
-        import pytest
+        dedented(
+            """
+            import pytest
 
-        from calc import core
-
-
-        @pytest.mark.parametrize("x", [5, 7])
-        def test_clamp_inside(x):
-            assert core.clamp(x, 0, 9) == x
+            from calc import core
 
 
-        def test_clamp_low():
-            assert core.clamp(-1, 0, 9) == 0
+            @pytest.mark.parametrize("x", [5, 7])
+            def test_clamp_inside(x):
+                assert core.clamp(x, 0, 9) == x
 
 
-        def test_add_again():
-            assert core.add(2, 2) == 4
-        """,
+            def test_clamp_low():
+                assert core.clamp(-1, 0, 9) == 0
+
+
+            def test_add_again():
+                assert core.add(2, 2) == 4
+            """
+        ),
     )
     repo.commit("feature")
     return repo
@@ -667,7 +734,6 @@ class TestSubprocessPytestCov:
         found = diffcov.attribute(cov, result, new_tests)
         assert found.untested == {
             "src/calc/core.py": {
-                5: diffcov.IMPORT_ONLY,
                 7: diffcov.OTHER_TESTS_ONLY,
                 9: diffcov.NOT_RUN,
             },

@@ -8,8 +8,6 @@ in a subprocess.
 from __future__ import annotations
 
 import runpy
-import shutil
-import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,39 +18,21 @@ import pytest
 from pytest_tdd.diffrun import DiffRun
 from pytest_tdd.settings import DiffSettings
 
-GIT = shutil.which("git")
-pytestmark = [
-    pytest.mark.skipif(GIT is None, reason="git is not installed"),
-    pytest.mark.usefixtures("coverage_closed"),
-]
+from helpers import GitRepo
+
+pytestmark = pytest.mark.usefixtures("coverage_closed")
 
 BASE = "def add(a, b):\n    return a + b\n"
 FEATURE = BASE + "\n\ndef sub(a, b):\n    if a > b:\n        return a - b\n    return 0\n"
 
 
-def git(root: Path, *args: str) -> None:
-    assert GIT is not None
-    subprocess.run(
-        [GIT, "-c", "user.name=t", "-c", "user.email=t@t", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
-
-
 @pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+def root(git_repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    root = tmp_path / "repo"
-    root.mkdir()
-    git(root, "init", "-q", "-b", "main", ".")
-    (root / "calc.py").write_text(BASE)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "base")
-    (root / "calc.py").write_text(FEATURE)
-    return root
+    git_repo.write("calc.py", BASE)
+    git_repo.commit("base")
+    git_repo.write("calc.py", FEATURE)
+    return git_repo.path
 
 
 def settings(**changes: Any) -> DiffSettings:

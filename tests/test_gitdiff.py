@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -125,19 +124,15 @@ def test_the_parser_agrees_with_difflib_on_which_new_lines_changed(
 # Throw-away repositories
 
 
+# The names these tests use for the shared helper's parts.
 Repo = GitRepo
-
-
-def new_repo(path: Path) -> Repo:
-    path.mkdir(parents=True)
-    repo = Repo(path)
-    repo.git("init", "-q", "-b", "main")
-    return repo
+new_repo = GitRepo.init
+clone = GitRepo.clone
 
 
 @pytest.fixture
-def repo(tmp_path: Path, git_home: Path) -> Repo:
-    return new_repo(tmp_path / "repo")
+def repo(git_repo: GitRepo) -> Repo:
+    return git_repo
 
 
 def changed(repo: Repo, ref: str = "main") -> dict[str, frozenset[int]]:
@@ -277,15 +272,6 @@ def origin(tmp_path: Path, git_home: Path) -> Repo:
     origin.write("m.py", "x = 2\n")
     origin.commit("two")
     return origin
-
-
-def clone(origin: Repo, path: Path, *options: str) -> Repo:
-    subprocess.run(
-        ["git", "clone", "-q", *options, f"file://{origin.path}", str(path)],
-        check=True,
-        capture_output=True,
-    )
-    return Repo(path)
 
 
 def test_the_default_base_is_the_branch_upstream(origin: Repo, tmp_path: Path) -> None:
@@ -459,3 +445,61 @@ def test_a_corrupt_index_is_an_error_with_gits_message(repo: Repo) -> None:
     (repo.path / ".git" / "index").write_bytes(b"garbage")
     with pytest.raises(GitDiffError, match=r"git ls-files failed.*index"):
         gitdiff.untracked_files(repo.path)
+
+
+# ---------------------------------------------------------------------------------------
+# head(): the commit checked out, asked with the same runner; never an error
+
+
+def test_head_is_the_full_sha_of_the_commit_checked_out(git_repo: GitRepo) -> None:
+    git_repo.commit("first")
+    second = git_repo.commit("second")
+    assert gitdiff.head(git_repo.path) == second
+
+
+def test_head_is_found_from_a_subdirectory(git_repo: GitRepo) -> None:
+    sha = git_repo.commit("first")
+    (git_repo.path / "pkg").mkdir()
+    assert gitdiff.head(git_repo.path / "pkg") == sha
+
+
+def test_head_of_a_repository_without_commits_is_none(git_repo: GitRepo) -> None:
+    assert gitdiff.head(git_repo.path) is None
+
+
+def test_head_outside_any_repository_is_none(tmp_path: Path, git_home: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert gitdiff.head(plain) is None
+
+
+def test_head_of_a_directory_that_does_not_exist_is_none(tmp_path: Path, git_home: Path) -> None:
+    assert gitdiff.head(tmp_path / "nowhere") is None
+
+
+def test_head_of_a_path_that_is_a_file_is_none(git_repo: GitRepo) -> None:
+    git_repo.commit("first")
+    assert gitdiff.head(git_repo.write("m.py", "x = 1\n")) is None
+
+
+def test_head_without_git_on_path_is_none(
+    git_repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    git_repo.commit("first")
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert gitdiff.head(git_repo.path) is None
+
+
+def test_head_from_a_git_that_hangs_is_none(
+    tmp_path: Path, git_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "git"
+    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 10\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(gitdiff, "TIMEOUT_SECONDS", 0.2)
+    assert gitdiff.head(tmp_path) is None

@@ -110,7 +110,7 @@ def test_the_state_file_can_be_set_in_the_ini_file(tdd: pytest.Pytester) -> None
 def test_the_header_names_the_phase_and_the_evidence_file(tdd: pytest.Pytester) -> None:
     tdd.makepyfile(test_x="def test_x():\n    assert 0\n")
     result = tdd.runpytest("--tdd-phase=red")
-    result.stdout.fnmatch_lines(["tdd: phase red, evidence in tdd-evidence.jsonl (0 tests)"])
+    result.stdout.fnmatch_lines(["tdd: phase red, evidence in tdd-evidence.jsonl (a new file)"])
 
 
 def test_a_lock_timeout_that_is_not_a_number_is_a_usage_error(tdd: pytest.Pytester) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_tdd import phases
+from pytest_tdd import evidence, phases
 from pytest_tdd.evidence import Ledger, Record
 from pytest_tdd.phases import Identity, Observation
 from pytest_tdd.reasons import Failure
@@ -118,7 +118,7 @@ def test_red_requires_tests_with_green_evidence_to_keep_passing() -> None:
 def test_red_keeps_the_evidence_of_a_red_test_that_fails_again() -> None:
     judgement = judge("red", obs("failed", TYPO), state=ledger(record("red")))
     assert verdict_of(judgement) == "red"
-    assert kinds(judgement) == ["nothing-to-prove"]
+    assert kinds(judgement) == []
     assert ID not in judgement.changes.put
 
 
@@ -167,10 +167,11 @@ def test_green_refuses_a_failing_legacy_test() -> None:
     ]
 
 
-def test_green_leaves_a_red_test_that_still_fails_to_pytest() -> None:
-    judgement = judge("green", obs("failed", ASSERTION), state=ledger(record("red")))
-    assert verdict_of(judgement) == "red"
-    assert judgement.violations == []
+@pytest.mark.parametrize("phase", ["green", "refactor"])
+def test_a_red_test_that_still_fails_is_still_red(phase: str) -> None:
+    judgement = judge(phase, obs("failed", ASSERTION), state=ledger(record("red")))
+    assert verdict_of(judgement) == "still-red"
+    assert kinds(judgement) == ["still-red"]
 
 
 def test_green_refuses_a_new_test_that_was_skipped() -> None:
@@ -355,3 +356,98 @@ def test_evidence_of_a_file_that_is_gone_moves_with_its_code() -> None:
         missing_files={"tests/test_old.py"},
     )
     assert verdict_of(judgement) == "green"
+
+
+# --- evidence of tests this run did not judge ----------------------------------------
+
+
+def test_a_record_of_a_case_not_judged_stays_beside_the_new_record_at_its_id() -> None:
+    old_case = Identity(FP.fingerprint, "a" * 16)
+    new_case = Identity(FP.fingerprint, "b" * 16)
+    judgement = judge(
+        "red",
+        obs("failed", ASSERTION, nodeid=ID + "[p1]", identity=new_case),
+        state=ledger(record("legacy", nodeid=ID + "[p1]", identity=old_case)),
+    )
+    assert verdict_of(judgement, ID + "[p1]") == "recorded-red"
+    applied = evidence.apply(ledger(record("legacy", ID + "[p1]", old_case)), judgement.changes)
+    assert [(r.status, r.case) for r in applied[ID + "[p1]"]] == [
+        ("red", new_case.case),
+        ("legacy", old_case.case),
+    ]
+
+
+def test_a_red_rerun_of_tests_still_red_proves_them_again() -> None:
+    judgement = judge("red", obs("failed", ASSERTION), state=ledger(record("red")))
+    assert verdict_of(judgement) == "red"
+    assert judgement.violations == []
+
+
+# --- failures a red run asked for ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phase", "verdict", "reports", "expected"),
+    [
+        ("red", "recorded-red", 1, 1),
+        ("red", "red", 2, 2),
+        ("red", "wrong-reason", 1, 0),
+        ("green", "still-red", 1, 0),
+    ],
+)
+def test_the_failures_a_red_run_asked_for_are_those_of_its_red_tests(
+    phase: str, verdict: str, reports: int, expected: int
+) -> None:
+    judgement = phases.Judgement(
+        verdicts={ID: phases.Verdict(ID, verdict, "none")}  # type: ignore[arg-type]
+    )
+    assert phases.expected_failures(phase, judgement, {ID: reports}, {}) == expected  # type: ignore[arg-type]
+
+
+def test_a_module_whose_tests_are_all_red_makes_its_collection_error_expected() -> None:
+    other = "tests/test_a.py::test_y"
+    judgement = phases.Judgement(
+        verdicts={
+            ID: phases.Verdict(ID, "recorded-red", "none"),
+            other: phases.Verdict(other, "recorded-red", "none"),
+        }
+    )
+    modules = {"tests/test_a.py": [ID, other]}
+    assert phases.expected_failures("red", judgement, {}, modules) == 1
+
+
+def test_a_module_with_one_test_not_red_keeps_its_collection_error() -> None:
+    other = "tests/test_a.py::test_y"
+    judgement = phases.Judgement(
+        verdicts={
+            ID: phases.Verdict(ID, "recorded-red", "none"),
+            other: phases.Verdict(other, "wrong-reason", "none"),
+        }
+    )
+    modules = {"tests/test_a.py": [ID, other]}
+    assert phases.expected_failures("red", judgement, {}, modules) == 0
+
+
+# --- adopt ---------------------------------------------------------------------------
+
+
+def test_adopt_keeps_the_red_record_of_a_changed_test() -> None:
+    judgement = phases.adopt(
+        [obs("passed", identity=OTHER_FP)], ledger(record("red")), empty=frozenset()
+    )
+    assert verdict_of(judgement) == "not-adopted"
+    assert not judgement.changes
+
+
+def test_adopt_re_records_a_rewritten_legacy_test_and_says_so() -> None:
+    judgement = phases.adopt(
+        [obs("passed", identity=OTHER_FP)], ledger(record("legacy")), empty=frozenset()
+    )
+    assert verdict_of(judgement) == "re-adopted"
+    assert judgement.changes.put[ID].fingerprint == OTHER_FP.fingerprint
+
+
+def test_adopt_refuses_an_empty_test() -> None:
+    judgement = phases.adopt([obs("passed")], {}, empty=frozenset({ID}))
+    assert verdict_of(judgement) == "not-adopted"
+    assert not judgement.changes

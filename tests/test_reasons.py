@@ -11,6 +11,7 @@ import importlib
 import itertools
 import sys
 import textwrap
+import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from pytest_tdd.reasons import Origins
 _counter = itertools.count()
 
 PROJECT = """
+import functools
 import json
 
 
@@ -47,6 +49,35 @@ class Calc:
 
     def add(self, a, b):
         return a + b
+
+
+class Matrix:
+    def __init__(self, rows=()):
+        self.rows = [list(row) for row in rows]
+
+
+def split(text):
+    pass  # does not return the parts yet
+
+
+def words(text):
+    return [text]
+
+
+def triple():
+    return 1, 2, 3
+
+
+class _Wrapper:
+    def __init__(self, func):
+        functools.update_wrapper(self, func)
+
+    def __call__(self, *args):
+        return self.__wrapped__(*args)
+
+
+def cached(func):
+    return _Wrapper(func)
 """
 
 Run = Callable[[str], tuple[BaseException, Origins]]
@@ -86,7 +117,8 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
 
 def classify(run: Run, body: str, when: str = "call") -> reasons.Failure:
     error, origins = run(body)
-    return reasons.classify(error, when, origins, fail_type=pytest.fail.Exception)
+    phase = typing.cast(reasons.When, when)  # parametrized cases pass plain strings
+    return reasons.classify(error, phase, origins, fail_type=pytest.fail.Exception)
 
 
 @pytest.mark.parametrize(
@@ -257,3 +289,202 @@ def test_a_doctest_that_raises_is_judged_by_what_it_raised() -> None:
     )
     assert failure.kind is None
     assert failure.exception == "NameError"
+
+
+def test_the_red_kinds_are_one_literal_type_strongest_first() -> None:
+    assert (
+        typing.get_args(reasons.RedKind) == reasons.KINDS == ("assertion", "missing-api", "error")
+    )
+
+
+def test_the_phases_a_failure_is_judged_in_are_one_literal_type() -> None:
+    assert typing.get_args(reasons.When) == ("setup", "call", "teardown", "collect")
+
+
+Library = Callable[[str, str], None]
+
+
+@pytest.fixture
+def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Library]:
+    """Write a module where third-party code lives (a site-packages folder under the root)."""
+    folder = tmp_path / "site-packages"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    names: list[str] = []
+
+    def write(name: str, source: str) -> None:
+        (folder / f"{name}.py").write_text(textwrap.dedent(source))
+        importlib.invalidate_caches()
+        names.append(name)
+
+    yield write
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def test_pytest_fail_raised_outside_the_test_and_the_project_is_never_red(
+    run: Run, library: Library
+) -> None:
+    library("strictplugin", "import pytest\n\ndef check():\n    pytest.fail('not allowed')\n")
+    failure = classify(run, "import strictplugin\nstrictplugin.check()")
+    assert failure.kind is None
+    assert "pytest or a plugin failed the test" in failure.cause
+
+
+GATHER = """
+import builtins
+
+Group = getattr(builtins, "ExceptionGroup", None) or __import__("exceptiongroup").ExceptionGroup
+
+
+def gather(*checks):
+    errors = []
+    for check in checks:
+        try:
+            check()
+        except Exception as error:
+            errors.append(error)
+    raise Group("checks failed", errors)
+
+
+def adds():
+    assert proj.add(1, 1) == 3
+
+
+def subtracts():
+    assert proj.subtract(2, 1) == 1
+
+
+def looks_up():
+    proj.lookup()
+"""
+
+
+@pytest.mark.parametrize(
+    ("checks", "kind"),
+    [
+        ("adds, adds", "assertion"),
+        ("adds, subtracts", "missing-api"),
+        ("looks_up, adds, subtracts", "error"),
+        ("adds, lambda: gather(adds, subtracts)", "missing-api"),
+    ],
+    ids=["assertions", "assertion-and-missing-api", "with-a-project-error", "nested"],
+)
+def test_a_group_of_red_failures_is_red_with_its_weakest_kind(
+    run: Run, checks: str, kind: str
+) -> None:
+    failure = classify(run, f"{GATHER}\ngather({checks})")
+    assert (failure.exception, failure.kind) == ("ExceptionGroup", kind)
+
+
+def test_a_group_with_one_failure_for_the_wrong_reason_is_wrong_and_names_it(run: Run) -> None:
+    failure = classify(run, f"{GATHER}\ngather(adds, lambda: undefined_name)")
+    assert failure.kind is None
+    assert failure.cause.startswith("exception 2 of 2 in the group fails for the wrong reason")
+    assert "NameError: name 'undefined_name' is not defined" in failure.cause
+    assert "raised in the test's own code" in failure.cause
+
+
+def test_an_exception_holding_a_tuple_of_exceptions_is_judged_as_a_group(run: Run) -> None:
+    body = """
+    class Several(Exception):
+        def __init__(self, errors):
+            super().__init__("several")
+            self.exceptions = tuple(errors)
+
+    try:
+        proj.subtract(2, 1)
+    except AttributeError as error:
+        raise Several([error]) from None
+    """
+    assert classify(run, body).kind == "missing-api"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "matrix = proj.Matrix([[1]])\nassert matrix[0] == [1]",
+        "assert proj.Matrix([[1]])[0] == [1]",
+        "proj.Matrix[int]",
+        "matrix = proj.Matrix()\nmatrix[0] = [1]",
+        "first, rest = proj.split('a b')",
+        "for word in proj.split('a b'):\n    assert word",
+        "assert [word for word in proj.split('a b')] == ['a', 'b']",
+        "assert 'a' in proj.split('a b')",
+        "proj.Matrix()(0, 0)",
+        "assert len(proj.Matrix([[1]])) == 1",
+        "assert proj.Matrix() + proj.Matrix() == proj.Matrix()",
+        "assert proj.Matrix() < proj.Matrix([[1]])",
+        "next(proj.Matrix())",
+        "with proj.Matrix():\n    pass",
+        "import asyncio\nasync def main():\n    await proj.Matrix()\nasyncio.run(main())",
+        "first, second = proj.words('a b')",
+        "a, b = proj.triple()",
+        "@proj.cached\ndef double(x):\n    return 2 * x\nassert double.cache_contains(1) is False",
+    ],
+    ids=[
+        "not-subscriptable",
+        "not-subscriptable-result",
+        "class-not-subscriptable",
+        "no-item-assignment",
+        "unpack-none",
+        "iterate-none",
+        "comprehension-over-none",
+        "membership-in-none",
+        "not-callable",
+        "no-len",
+        "unsupported-operand",
+        "unsupported-comparison",
+        "not-an-iterator",
+        "not-a-context-manager",
+        "not-awaitable",
+        "not-enough-values",
+        "too-many-values",
+        "attribute-of-a-project-wrapper",
+    ],
+)
+def test_a_project_value_without_the_protocol_the_test_uses_is_missing_api(
+    run: Run, body: str
+) -> None:
+    assert classify(run, body).kind == "missing-api"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "len(5)",
+        "value = None\nvalue + 1",
+        "assert len(5) == proj.add(1, 2)",
+        "result = None\nfirst, rest = result",
+        "count = 3\nfor item in count:\n    assert proj.add(item, 1)",
+    ],
+    ids=[
+        "len-of-an-int",
+        "none-plus-one",
+        "beside-a-project-call",
+        "unpack-a-local",
+        "iterate-an-int",
+    ],
+)
+def test_a_protocol_error_on_the_tests_own_values_is_never_red(run: Run, body: str) -> None:
+    failure = classify(run, body)
+    assert failure.kind is None
+    assert failure.cause.startswith("raised in the test's own code, on a value that is not the")
+
+
+def test_a_missing_attribute_is_judged_by_the_objects_type_not_a_copied_module_name(
+    run: Run,
+) -> None:
+    body = """
+    import functools
+
+    class Spy:
+        def __call__(self, *args):
+            return proj.add(*args)
+
+    spy = functools.update_wrapper(Spy(), proj.add)
+    assert spy.calls == []
+    """
+    failure = classify(run, body)
+    assert failure.kind is None
+    assert "the test's own code" in failure.cause

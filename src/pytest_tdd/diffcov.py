@@ -10,7 +10,8 @@ code never counts. The changed statements of a Python file that coverage did not
 at all count as missing, unless coverage's or the caller's ``omit`` patterns exclude it.
 
 ``attribute`` answers, from pytest-cov's per-test contexts, which changed statements no new
-test executed and which new tests executed no changed statement.
+test executed (leaving out those run at import or collection, by no test in particular)
+and which new tests executed no changed statement.
 
 Coverage's private ``_analyze``/``_get_file_reporter`` give what its public API lacks
 (continuation lines mapped to statements, untaken branch destinations); they are called in
@@ -39,7 +40,6 @@ OMITTED = "omitted"
 NOT_PYTHON = "not Python"
 # Why a changed statement was executed by no new test (values of ``Attribution.untested``).
 NOT_RUN = "not run"
-IMPORT_ONLY = "run at import or collection only"
 OTHER_TESTS_ONLY = "run by other tests only"
 _PHASES = frozenset({"setup", "run", "teardown"})
 
@@ -284,9 +284,10 @@ class Attribution:
     """Who tested the change, from per-test contexts.
 
     ``untested``: per file, the changed statements that no new test executed, each with the
-    reason (``NOT_RUN``, ``IMPORT_ONLY``, ``OTHER_TESTS_ONLY``). ``idle_tests``: the new tests
-    that executed no changed statement. ``lines_by_test``: how many changed statements each
-    new test executed.
+    reason (``NOT_RUN``, ``OTHER_TESTS_ONLY``); statements executed at import or collection
+    (by no test in particular: a ``def``, an ``import``) are left out. ``idle_tests``: the
+    new tests that executed no changed statement. ``lines_by_test``: how many changed
+    statements each new test executed.
     """
 
     untested: Mapping[str, Mapping[int, str]]
@@ -294,17 +295,33 @@ class Attribution:
     lines_by_test: Mapping[str, int]
 
 
-def _test_of(context: str) -> str | None:
-    """The node id of a pytest-cov context (``tests/t.py::test_a[1]|run``), else None."""
+def _static_context(cov: coverage.Coverage) -> str:
+    """Coverage's static context (``[run] context``), "" when none is set. It names what
+    runs outside any test (imports, collection) and prefixes every test's context."""
+    context = getattr(cov.config, "context", None)
+    return context if isinstance(context, str) else ""
+
+
+def _test_of(context: str, static: str = "") -> str | None:
+    """The node id of a pytest-cov context (``tests/t.py::test_a[1]|run``, after
+    ``static|`` under a static context), else None."""
+    if static:
+        if not context.startswith(static + "|"):
+            return None
+        context = context[len(static) + 1 :]
     nodeid, bar, phase = context.rpartition("|")
     return nodeid if bar and phase in _PHASES else None
 
 
 def _owner(nodeid: str, new_tests: Collection[str]) -> str | None:
-    """The new test a node id belongs to: itself, or the function of a parametrized case."""
-    for candidate in (nodeid, nodeid.partition("[")[0]):
-        if candidate in new_tests:
-            return candidate
+    """The new test a node id belongs to: itself, or the function of a parametrized case
+    (the id cut at one of its brackets: a folder's name may hold brackets too)."""
+    if nodeid in new_tests:
+        return nodeid
+    if nodeid.endswith("]"):
+        for at, char in enumerate(nodeid):
+            if char == "[" and nodeid[:at] in new_tests:
+                return nodeid[:at]
     return None
 
 
@@ -323,28 +340,33 @@ def attribute(
 ) -> Attribution:
     """Which changed statements of ``result`` no test in ``new_tests`` (node ids; an id
     without parameters stands for all its cases) executed, and which of those tests
-    executed none. Needs the data of a run with pytest-cov's ``--cov-context=test``."""
-    if not any(_test_of(context) for context in cov.get_data().measured_contexts()):
+    executed none. Needs the data of a run with pytest-cov's ``--cov-context=test``.
+
+    A statement executed outside any test (coverage's empty or static context: module
+    import, collection) belongs to no test in particular and is not listed."""
+    static = _static_context(cov)
+    measured = cov.get_data().measured_contexts()
+    if not any(_test_of(context, static) for context in measured):
         raise DiffCoverageError(
             "the coverage data has no per-test contexts: record them by running pytest "
             "with pytest-cov's --cov-context=test"
         )
     wanted = frozenset(new_tests)
+    owner_of: dict[str, str | None] = {}
+    for context in measured:
+        test = _test_of(context, static)
+        owner_of[context] = None if test is None else _owner(test, wanted)
+    outside_tests = {"", static}
     counts = dict.fromkeys(sorted(wanted), 0)
     untested: dict[str, dict[int, str]] = {}
     for path, file in result.files.items():
         contexts = {} if file.measured_as is None else _contexts(cov, file.measured_as)
         for line in sorted(file.covered + file.missing + file.partial):
             ran = contexts.get(line, set())
-            owners = {
-                owner
-                for context in ran
-                if (test := _test_of(context)) and (owner := _owner(test, wanted))
-            }
+            owners = {owner for context in ran if (owner := owner_of.get(context))}
             for owner in owners:
                 counts[owner] += 1
-            if not owners:
-                reason = OTHER_TESTS_ONLY if any(ran) else IMPORT_ONLY if ran else NOT_RUN
-                untested.setdefault(path, {})[line] = reason
+            if not owners and not ran & outside_tests:
+                untested.setdefault(path, {})[line] = OTHER_TESTS_ONLY if ran else NOT_RUN
     idle = tuple(test for test, count in counts.items() if count == 0)
     return Attribution(untested, idle, counts)

@@ -40,6 +40,7 @@ _FIELDS = {
     "status": "status",
     "fp": "fingerprint",
     "case": "case",
+    "deps": "deps",
     "kind": "kind",
     "exc": "exception",
     "msg": "message",
@@ -65,6 +66,7 @@ class Record:
     exception: str | None = None
     message: str | None = None
     head: str | None = None
+    deps: str | None = None  # digest of the test code it depends on (helpers, fixtures)
 
 
 # Test id -> its records; more than one only where a union merge left several.
@@ -73,11 +75,13 @@ Ledger = dict[str, tuple[Record, ...]]
 
 @dataclass
 class Changes:
-    """What a run changes in the ledger: records to put (replacing all candidates) and
-    ids to drop. Applied to the file as it is on disk just before writing."""
+    """What a run changes in the ledger: records to put (replacing all candidates, except
+    those listed in ``keep`` for that id: records of code the run did not judge) and ids
+    to drop. Applied to the file as it is on disk just before writing."""
 
     put: dict[str, Record] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)
+    keep: dict[str, tuple[Record, ...]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.put or self.drop)
@@ -86,7 +90,9 @@ class Changes:
 def apply(ledger: Mapping[str, tuple[Record, ...]], changes: Changes) -> Ledger:
     """A new ledger: ``ledger`` with ``changes`` applied."""
     result = {k: v for k, v in ledger.items() if k not in changes.drop}
-    result.update({nodeid: (record,) for nodeid, record in changes.put.items()})
+    for nodeid, record in changes.put.items():
+        kept = changes.keep.get(nodeid, ())
+        result[nodeid] = (record, *(r for r in kept if r != record))
     return result
 
 
@@ -110,6 +116,7 @@ def _line(record: Record) -> str:
     parts.append(f'"fp": {_quote(record.fingerprint)}')
     for key, value in (
         ("case", record.case),
+        ("deps", record.deps),
         ("kind", record.kind),
         ("exc", record.exception),
         ("msg", record.message),
@@ -162,6 +169,7 @@ def _record(data: object, source: str, number: int) -> Record:
             get("exc"),
             get("msg"),
             get("head"),
+            get("deps"),
         )
     where = f"evidence file {source}: line {number}"
     if not isinstance(data, dict):

@@ -8,8 +8,10 @@ result; untracked files that git does not ignore count as wholly new; deleted li
 for nothing. Paths are repository-relative with forward slashes.
 
 Git always runs from an argument list, never a shell, with a timeout and the repository as
-its working directory; every failure becomes a ``GitDiffError`` whose message names the
-cause and the fix. ``parse_unified_diff`` is pure and holds all of the parsing.
+its working directory, through ``_git``, the package's one git runner (``head`` gives the
+commit checked out, for the evidence of a red run); every failure becomes a
+``GitDiffError`` whose message names the cause and the fix. ``parse_unified_diff`` is pure
+and holds all of the parsing.
 """
 
 from __future__ import annotations
@@ -82,6 +84,8 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
             f"git {args[0]} did not finish within {TIMEOUT_SECONDS:g} s in {root}: "
             "check that the repository is healthy (`git status` should be quick)"
         ) from None
+    except OSError as error:  # root is a file, or not ours to enter
+        raise GitDiffError(f"cannot run git in {root}: {error}") from None
 
 
 def _text(data: bytes) -> str:
@@ -108,6 +112,16 @@ def repository_root(path: Path) -> Path:
             "or turn diff coverage off"
         )
     return Path(_first_line(done.stdout))
+
+
+def head(root: Path) -> str | None:
+    """The full sha of the commit checked out in the repository that holds the directory
+    ``root``; None when there is none (not a repository, no commit yet, git missing or
+    stuck). Never raises."""
+    try:
+        return _commit(root, "HEAD")
+    except GitDiffError:
+        return None
 
 
 def _check_ref(ref: str) -> None:

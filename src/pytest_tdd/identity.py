@@ -8,19 +8,37 @@ parameter values (``case_fingerprint``). The normalised form is written by hand 
 than with ``ast.dump`` because ``ast.dump`` changes between Python versions, and evidence
 recorded on one interpreter must hold on every other.
 
+There are two schemes of function fingerprints, chosen with ``scheme=``. Scheme 1, the
+default, is the first; evidence recorded with it depends on it, so it never changes.
+Scheme 2 (``SCHEME``, the current one) is scheme 1 applied to the function as
+``normalise.normalise`` leaves it: without type annotations, its local variables renamed
+to positional placeholders, so mechanical edits (``Dict`` becoming ``dict``, a local
+renamed) keep the evidence. A function without annotations or locals has the same
+fingerprint in both schemes.
+
+Tests are also found in the source of a module that cannot be imported
+(``find_tests_in_source``), following pytest's rules of collection as far as source alone
+can tell them.
+
 Pure: no pytest import; source text and plain values in, hex strings out.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import fnmatch
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+from pytest_tdd.normalise import FunctionNode, normalise
+
+SCHEMES = (1, 2)
+"""The fingerprint schemes there are."""
+SCHEME = 2
+"""The current fingerprint scheme."""
 
 # Fields that differ between Python versions without changing what the code does.
 _IGNORED_FIELDS = frozenset({"type_comment", "type_params", "kind"})
@@ -31,7 +49,7 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
 
 def _fields(cls: type[ast.AST]) -> tuple[str, ...]:
@@ -102,17 +120,25 @@ def _without_self(args: ast.arguments) -> ast.arguments:
     return ast.arguments(**{**vars(args), "args": args.args[1:]})
 
 
-def function_fingerprint(node: FunctionNode, method: bool = False) -> str:
-    """The fingerprint of one test function's definition."""
-    body = node.body[1:] if _has_docstring(node.body) else node.body
-    decorators = [d for d in node.decorator_list if not _is_parametrize(d)]
-    args = _without_self(node.args) if method else node.args
+def _check_scheme(scheme: int) -> None:
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown fingerprint scheme {scheme!r}")
+
+
+def function_fingerprint(node: FunctionNode, method: bool = False, *, scheme: int = 1) -> str:
+    """The fingerprint of one test function's definition, in the given scheme."""
+    _check_scheme(scheme)
+    trimmed = copy.copy(node)
+    trimmed.body = node.body[1:] if _has_docstring(node.body) else node.body
+    trimmed.decorator_list = [d for d in node.decorator_list if not _is_parametrize(d)]
+    if scheme == 2:
+        trimmed = normalise(trimmed)
     rendered = [
-        type(node).__name__,
-        _normal_form(args),
-        _normal_form(decorators),
-        _normal_form(node.returns),
-        _normal_form(body),
+        type(trimmed).__name__,
+        _normal_form(_without_self(trimmed.args) if method else trimmed.args),
+        _normal_form(trimmed.decorator_list),
+        _normal_form(trimmed.returns),
+        _normal_form(trimmed.body),
     ]
     return _digest("\n".join(rendered))
 
@@ -123,13 +149,14 @@ def _first_line(node: FunctionNode) -> int:
 
 
 def _walk_functions(
-    body: Iterable[ast.stmt], scope: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], FunctionNode]]:
+    body: Iterable[ast.stmt], method: bool = False
+) -> Iterator[tuple[FunctionNode, bool]]:
+    """Every function of a module or class body, and whether it is a method."""
     for statement in body:
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield (*scope, statement.name), statement
+            yield statement, method
         elif isinstance(statement, ast.ClassDef):
-            yield from _walk_functions(statement.body, (*scope, statement.name))
+            yield from _walk_functions(statement.body, method=True)
 
 
 @dataclass(frozen=True)
@@ -146,11 +173,12 @@ class SourceIndex:
         return self.by_line.get(line)
 
 
-def index_source(source: str) -> SourceIndex:
+def index_source(source: str, *, scheme: int = 1) -> SourceIndex:
     """Parse a file once and fingerprint every function in it (raises SyntaxError)."""
+    _check_scheme(scheme)
     by_line: dict[int, str] = {}
-    for names, node in _walk_functions(ast.parse(source).body):
-        fingerprint = function_fingerprint(node, method=len(names) > 1)
+    for node, method in _walk_functions(ast.parse(source).body):
+        fingerprint = function_fingerprint(node, method=method, scheme=scheme)
         by_line[node.lineno] = by_line[_first_line(node)] = fingerprint
     return SourceIndex(by_line)
 
@@ -162,20 +190,145 @@ def _matches(name: str, patterns: Sequence[str]) -> bool:
     )
 
 
+# Bases that make a class a ``unittest.TestCase``, bare or as an attribute (``unittest.``).
+_TESTCASES = frozenset({"TestCase", "IsolatedAsyncioTestCase"})
+
+
+@dataclass(eq=False)
+class _Class:
+    """A class found in source: its own members, as its ``__dict__`` would hold them, and
+    its base classes found in the same source."""
+
+    node: ast.ClassDef
+    bases: list[_Class]
+    unittest: bool
+    members: dict[str, FunctionNode | _Class] = field(default_factory=dict)
+
+    def mro(self) -> list[_Class]:
+        """The method resolution order among the classes found in source: depth first,
+        left to right, each class at its last place (what C3 gives for every ordinary
+        hierarchy)."""
+        order = [self]
+        for base in self.bases:
+            order += base.mro()
+        return [c for number, c in enumerate(order) if c not in order[number + 1 :]]
+
+    def is_test(self) -> bool:
+        """False if the class or a base sets ``__test__`` to a false constant."""
+        for cls in self.mro():
+            for statement in cls.node.body:
+                if (
+                    isinstance(statement, ast.Assign)
+                    and [t.id for t in statement.targets if isinstance(t, ast.Name)] == ["__test__"]
+                    and isinstance(statement.value, ast.Constant)
+                ):
+                    return bool(statement.value.value)
+        return True
+
+
+class _TestFinder:
+    """pytest's collection of one module, as far as its source alone can tell it."""
+
+    def __init__(self, functions: Sequence[str], classes: Sequence[str], scheme: int) -> None:
+        self.functions = functions
+        self.classes = classes
+        self.scheme = scheme
+        self.testcase_names = set(_TESTCASES)
+        self.fingerprints: dict[int, str] = {}
+
+    def namespace(
+        self, body: Iterable[ast.stmt], outer: Mapping[str, _Class]
+    ) -> dict[str, FunctionNode | _Class]:
+        """The functions and classes a module or class body binds, each name at its first
+        binding's place with its last value (as in a ``__dict__``)."""
+        space: dict[str, FunctionNode | _Class] = {}
+        for statement in body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                space[statement.name] = statement
+            elif isinstance(statement, ast.ClassDef):
+                visible = {**outer, **{k: v for k, v in space.items() if isinstance(v, _Class)}}
+                space[statement.name] = self.make_class(statement, visible)
+            elif isinstance(statement, ast.ImportFrom):
+                self.testcase_names.update(
+                    a.asname or a.name for a in statement.names if a.name in _TESTCASES
+                )
+        return space
+
+    def make_class(self, node: ast.ClassDef, visible: Mapping[str, _Class]) -> _Class:
+        """A class, its bases resolved to the classes defined before it."""
+        cls = _Class(node, [], unittest=False)
+        for base in node.bases:
+            if isinstance(base, ast.Name) and base.id in visible:
+                cls.bases.append(visible[base.id])
+                cls.unittest |= visible[base.id].unittest
+            elif isinstance(base, ast.Name):
+                cls.unittest |= base.id in self.testcase_names
+            elif isinstance(base, ast.Attribute):
+                cls.unittest |= base.attr in _TESTCASES
+        cls.members = self.namespace(node.body, visible)
+        return cls
+
+    def fingerprint(self, node: FunctionNode, method: bool) -> str:
+        if id(node) not in self.fingerprints:
+            self.fingerprints[id(node)] = function_fingerprint(
+                node, method=method, scheme=self.scheme
+            )
+        return self.fingerprints[id(node)]
+
+    def tests(
+        self, space: Mapping[str, FunctionNode | _Class], scope: tuple[str, ...] = ()
+    ) -> Iterator[tuple[list[str], str]]:
+        for name, value in space.items():
+            if isinstance(value, _Class):
+                if value.unittest:
+                    yield from self.unittest_tests(value, [*scope, name])
+                elif _matches(name, self.classes) and value.is_test():
+                    yield from self.class_tests(value, (*scope, name))
+            elif _matches(name, self.functions):
+                yield [*scope, name], self.fingerprint(value, method=bool(scope))
+
+    def class_tests(self, cls: _Class, scope: tuple[str, ...]) -> Iterator[tuple[list[str], str]]:
+        """A test class's tests: those it inherits first, then its own (as pytest)."""
+        seen: set[str] = set()
+        groups = []
+        for ancestor in cls.mro():
+            groups.append({k: v for k, v in ancestor.members.items() if k not in seen})
+            seen.update(ancestor.members)
+        for group in reversed(groups):
+            yield from self.tests(group, scope)
+
+    def unittest_tests(self, cls: _Class, scope: list[str]) -> Iterator[tuple[list[str], str]]:
+        """A ``TestCase``'s tests as unittest's loader finds them: its methods and those it
+        inherits whose names start with ``test``, in name order, else ``runTest``."""
+        if not cls.is_test():
+            return
+        methods: dict[str, FunctionNode] = {}
+        for ancestor in reversed(cls.mro()):
+            methods.update((k, v) for k, v in ancestor.members.items() if not isinstance(v, _Class))
+        names = sorted(name for name in methods if name.startswith("test"))
+        if not names and "runTest" in methods:
+            names = ["runTest"]
+        for name in names:
+            yield [*scope, name], self.fingerprint(methods[name], method=True)
+
+
 def find_tests_in_source(
-    source: str, functions: Sequence[str], classes: Sequence[str]
+    source: str, functions: Sequence[str], classes: Sequence[str], *, scheme: int = 1
 ) -> list[tuple[list[str], str]]:
     """Test functions of a module found without importing it, as (names, fingerprint).
 
     ``functions`` and ``classes`` are pytest's ``python_functions`` and
     ``python_classes`` patterns (prefixes or globs). Used when a test module cannot be
-    imported, so that each of its tests can still be judged.
+    imported, so that each of its tests can still be judged. As pytest does, it finds
+    the methods a test class inherits from classes in the same module, and takes a
+    ``unittest.TestCase`` subclass whatever its name, with unittest's rules for its
+    tests. A class is taken for a ``TestCase`` subclass if a base is written
+    ``TestCase`` or ``IsolatedAsyncioTestCase`` (bare, imported under another name, or as
+    an attribute such as ``unittest.TestCase``) or is such a class of the same module.
     """
-    found: list[tuple[list[str], str]] = []
-    for names, node in _walk_functions(ast.parse(source).body):
-        if _matches(names[-1], functions) and all(_matches(c, classes) for c in names[:-1]):
-            found.append((list(names), function_fingerprint(node, method=len(names) > 1)))
-    return found
+    _check_scheme(scheme)
+    finder = _TestFinder(functions, classes, scheme)
+    return list(finder.tests(finder.namespace(ast.parse(source).body, {})))
 
 
 def stable_repr(value: object) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from pytest_tdd.phases import Identity, Observation, Result
 from pytest_tdd.reasons import Failure
 
 FAILURE_ATTR = "tdd_failure"  # set on failed reports; reports travel to the controller
+NEW_ATTR = "tdd_new"  # set on the reports of a red run's tests that have no evidence
 
 
 CACHE_KEY = "tdd/fingerprints-v1"  # in pytest's cache; the version names the algorithm
@@ -101,6 +102,18 @@ def identify(item: pytest.Item, sources: SourceCache) -> Identity:
     return Identity(identity.doctest_fingerprint([(item.nodeid, "")]))
 
 
+def _empty() -> None:
+    pass
+
+
+def is_empty(item: pytest.Item) -> bool:
+    """Is the test's body empty (``pass``, ``...`` or a docstring alone)? Such a test
+    passes whatever the code does."""
+    function = getattr(item, "function", None)
+    code = getattr(inspect.unwrap(function), "__code__", None) if function else None
+    return code is not None and code.co_code == _empty.__code__.co_code
+
+
 def exempt_reason(item: pytest.Item) -> str | None:
     marker = item.get_closest_marker("tdd_exempt")
     if marker is None:
@@ -127,15 +140,17 @@ def failure_from_dict(data: object) -> Failure | None:
 class Sighting:
     """Everything one process collected; JSON-able via ``to_dict``."""
 
-    # nodeid -> [fingerprint, case, exempt reason]
+    # nodeid -> (fingerprint, case, deps, exempt reason)
     # (tuples, not lists: tuples of strings are left alone by the garbage collector, which
     # matters at 50k tests)
-    items: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
+    items: dict[str, tuple[str, str | None, str | None, str | None]] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)  # test files collected, rootdir-relative
     partial: set[str] = field(default_factory=set)  # of which not every test was selected
     # module nodeid -> why it could not be imported; its tests as found in its source
     broken: dict[str, dict[str, Any]] = field(default_factory=dict)
     from_source: dict[str, str] = field(default_factory=dict)  # test nodeid -> module nodeid
+    source_tests: dict[str, str] = field(default_factory=dict)  # all found, selected or not
+    empty: set[str] = field(default_factory=set)  # tests whose body is empty (adopt only)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,6 +159,8 @@ class Sighting:
             "partial": sorted(self.partial),
             "broken": self.broken,
             "from_source": self.from_source,
+            "source_tests": self.source_tests,
+            "empty": sorted(self.empty),
         }
 
     def merge(self, data: dict[str, Any]) -> None:
@@ -152,6 +169,15 @@ class Sighting:
         self.partial.update(data["partial"])
         self.broken.update(data["broken"])
         self.from_source.update(data["from_source"])
+        self.source_tests.update(data["source_tests"])
+        self.empty.update(data["empty"])
+
+    def modules(self) -> dict[str, list[str]]:
+        """Each module that could not be imported, with the tests found in its source."""
+        found: dict[str, list[str]] = {module: [] for module in self.broken}
+        for nodeid, module in self.from_source.items():
+            found.setdefault(module, []).append(nodeid)
+        return found
 
 
 # Which result a test keeps when its reports disagree: the most severe.
@@ -163,17 +189,6 @@ _SEVERITY: Mapping[str, int] = {
     "xfailed": 3,
     "failed": 4,
 }
-
-
-def files_named_with_ids(args: Iterable[str], invocation: Path, root: Path) -> set[str]:
-    """Test files that the command line narrowed to some of their tests (``file::test``)."""
-    files = set()
-    for arg in args:
-        if "::" in arg:
-            path = (invocation / arg.partition("::")[0]).resolve()
-            with contextlib.suppress(ValueError):
-                files.add(path.relative_to(root).as_posix())
-    return files
 
 
 class Outcomes:
@@ -210,7 +225,7 @@ class Outcomes:
 
     def observations(self, sighting: Sighting) -> list[Observation]:
         observed = []
-        for nodeid, (fingerprint, case, exempt) in sighting.items.items():
+        for nodeid, (fingerprint, case, deps, exempt) in sighting.items.items():
             assert fingerprint is not None
             module = sighting.from_source.get(nodeid)
             if module is not None:
@@ -220,6 +235,6 @@ class Outcomes:
                 result = self.results.get(nodeid, "not-run")
                 failure = self.failures.get(nodeid)
             observed.append(
-                Observation(nodeid, Identity(fingerprint, case), result, failure, exempt)
+                Observation(nodeid, Identity(fingerprint, case, deps), result, failure, exempt)
             )
         return observed

@@ -1,7 +1,8 @@
 """The red / green / refactor contract: what each phase asks of each test.
 
 Pure: observations of this run and the evidence ledger in, verdicts, violations and the
-changes to write out. No pytest, no files.
+changes to write out. No pytest, no files. The words a verdict is made of are the
+``Literal`` types below; every other module imports them from here.
 """
 
 from __future__ import annotations
@@ -16,28 +17,43 @@ from pytest_tdd.reasons import Failure
 Phase = Literal["red", "green", "refactor"]
 PHASES: tuple[Phase, ...] = ("red", "green", "refactor")
 Result = Literal["passed", "failed", "skipped", "xfailed", "xpassed", "not-run"]
-RAN = ("passed", "failed")
-VIOLATION_KINDS = (
+RAN: tuple[Result, ...] = ("passed", "failed")
+# The evidence a test had before this run: none, a record of other code (changed), or
+# a record of its current code with that record's status.
+State = Literal["none", "changed", "red", "green", "legacy"]
+ViolationKind = Literal[
     "never-red",
     "passed-in-red",
     "wrong-reason",
     "modified-after-red",
     "regression",
+    "still-red",
     "new-in-refactor",
     "not-run",
     "nothing-to-prove",
+    "diff-coverage",
+]
+# What a run concluded about one test: a violation, or one of these.
+Word = (
+    ViolationKind
+    | Literal["recorded-red", "red", "green", "legacy", "exempt", "skipped"]
+    | Literal["adopted", "re-adopted", "not-adopted", "failed", "xfailed", "xpassed"]
 )
+# Verdicts of tests whose failure this run asked for (a red proof).
+PROVEN_RED: frozenset[Word] = frozenset({"recorded-red", "red"})
 # When a union merge left several records for one test, the most advanced one wins.
 _RANK = {"green": 3, "legacy": 2, "red": 1}
 
 
 @dataclass(frozen=True)
 class Identity:
-    """What evidence is bound to: the test function's fingerprint, and for a
-    parametrized case, the fingerprint of its own parameter values."""
+    """What evidence is bound to: the test function's fingerprint, for a parametrized
+    case the fingerprint of its own parameter values, and a digest of the test code it
+    depends on (helpers, fixtures), if any."""
 
     fingerprint: str
     case: str | None = None
+    deps: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,19 +70,20 @@ class Observation:
 @dataclass(frozen=True)
 class Violation:
     nodeid: str | None
-    kind: str
+    kind: ViolationKind
     message: str
 
 
 @dataclass(frozen=True)
 class Verdict:
     nodeid: str
-    verdict: str  # a violation kind, or one of the words below in _judge_one
-    evidence: str  # the evidence before this run: red, green, legacy, none or changed
+    verdict: Word
+    evidence: State  # the evidence before this run
     record: Record | None = None  # the evidence after this run
     violation: Violation | None = None
     inherited_from: str | None = None
     note: str | None = None
+    rebound: bool = False  # its helpers or fixtures changed; the record follows them
 
 
 @dataclass
@@ -74,6 +91,18 @@ class Judgement:
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     violations: list[Violation] = field(default_factory=list)
     changes: Changes = field(default_factory=Changes)
+
+    def failing(self, observations: Iterable[Observation]) -> list[str]:
+        """Tests that failed without the run asking for it, and no violation says so."""
+        flagged = {v.nodeid for v in self.violations}
+        return [
+            o.nodeid
+            for o in observations
+            if o.result == "failed"
+            and o.nodeid not in flagged
+            and (v := self.verdicts.get(o.nodeid)) is not None
+            and v.verdict not in PROVEN_RED
+        ]
 
 
 def _best(records: Iterable[Record]) -> Record | None:
@@ -85,12 +114,23 @@ def _base_id(nodeid: str) -> str:
     return nodeid.partition("[")[0] if nodeid.endswith("]") else nodeid
 
 
+def _key(record: Record) -> tuple[str, str | None]:
+    return (record.fingerprint, record.case)
+
+
 @dataclass(frozen=True)
 class _Match:
     record: Record | None
-    state: str  # red, green, legacy, none or changed
+    state: State
     inherited_from: str | None = None
     stale: bool = False  # the test's id holds records of code that now sits elsewhere
+    previous: Record | None = None  # for a changed test: the record of its old code
+    rebind: bool = False  # green or legacy evidence whose helpers or fixtures changed
+    deps_changed: bool = False  # red evidence whose helpers or fixtures changed
+
+    @property
+    def what_changed(self) -> str:
+        return "a helper or fixture it uses changed" if self.deps_changed else "changed"
 
 
 def _file_of(nodeid: str) -> str:
@@ -105,8 +145,10 @@ class _Matcher:
         ledger: Mapping[str, tuple[Record, ...]],
         observations: Iterable[Observation],
         missing_files: Collection[str] = (),
+        complete_files: Collection[str] = (),
     ) -> None:
         self.ledger = ledger
+        self.complete_files = complete_files
         self.now = {o.nodeid: (o.identity.fingerprint, o.identity.case) for o in observations}
         self.observed = set(self.now.values())
         self.files = {_file_of(nodeid) for nodeid in self.now}
@@ -115,7 +157,7 @@ class _Matcher:
         self.by_identity: dict[tuple[str, str | None], list[Record]] = {}
         for nodeid in sorted(ledger):
             for record in ledger[nodeid]:
-                self.by_identity.setdefault((record.fingerprint, record.case), []).append(record)
+                self.by_identity.setdefault(_key(record), []).append(record)
 
     def _moved(self, record: Record) -> bool:
         """Has the code of ``record`` left its id? Its id now holds other code (a shifted
@@ -123,31 +165,58 @@ class _Matcher:
         A test that still exists, or whose file this run did not see, keeps its record."""
         now = self.now.get(record.nodeid)
         if now is not None:
-            return now != (record.fingerprint, record.case)
+            return now != _key(record)
         path = _file_of(record.nodeid)
         return path in self.files or path in self.missing_files
+
+    def unjudged(self, nodeid: str) -> tuple[Record, ...]:
+        """Records at ``nodeid`` of code this run did not see, in a file it did not collect
+        in full (a shifted parametrize case, say): another run's to judge, never dropped."""
+        if _file_of(nodeid) in self.complete_files:
+            return ()
+        return tuple(r for r in self.ledger.get(nodeid, ()) if _key(r) not in self.observed)
 
     def match(self, nodeid: str, identity: Identity) -> _Match:
         key = (identity.fingerprint, identity.case)
         candidates = self.ledger.get(nodeid, ())
-        own = _best(r for r in candidates if (r.fingerprint, r.case) == key)
-        if own is not None:
-            return _Match(own, own.status)
-        if identity.case is not None:  # red evidence from a module that could not import
+        found = _best(r for r in candidates if _key(r) == key)
+        inherited = None
+        if found is None and identity.case is not None:
+            # red evidence from a module that could not import covers each of its cases
             base_id = _base_id(nodeid)
-            base = _best(
+            found = _best(
                 r
                 for r in self.ledger.get(base_id, ())
                 if r.case is None and r.fingerprint == identity.fingerprint
             )
-            if base is not None:
-                return _Match(base, base.status, base_id)
-        elsewhere = _best(r for r in self.by_identity.get(key, ()) if self._moved(r))
-        if elsewhere is not None:  # renamed, moved, or a parametrize id that shifted
-            return _Match(elsewhere, elsewhere.status, elsewhere.nodeid)
-        if any((r.fingerprint, r.case) not in self.observed for r in candidates):
-            return _Match(None, "changed")
+            inherited = base_id if found is not None else None
+        if found is None:  # renamed, moved, or a parametrize id that shifted
+            found = _best(r for r in self.by_identity.get(key, ()) if self._moved(r))
+            inherited = found.nodeid if found is not None else None
+        if found is not None:
+            if found.deps == identity.deps or found.deps is None:
+                return _Match(found, found.status, inherited)
+            if found.status != "red":
+                return _Match(found, found.status, inherited, rebind=True)
+            return _Match(None, "changed", previous=found, deps_changed=True)
+        others = [r for r in candidates if _key(r) not in self.observed]
+        if others:
+            return _Match(None, "changed", previous=_best(others))
         return _Match(None, "none", stale=bool(candidates))
+
+
+def without_evidence(
+    observations: Sequence[Observation],
+    ledger: Mapping[str, tuple[Record, ...]],
+    missing_files: Collection[str] = (),
+) -> list[str]:
+    """The tests, not exempt, that have no evidence of their current code."""
+    matcher = _Matcher(ledger, observations, missing_files)
+    return [
+        o.nodeid
+        for o in observations
+        if o.exempt is None and matcher.match(o.nodeid, o.identity).record is None
+    ]
 
 
 def _red_record(o: Observation, failure: Failure, head: str | None) -> Record:
@@ -167,7 +236,7 @@ def _wrong_reason(failure: Failure | None, accept: Collection[str]) -> str:
     if failure is None:
         return "failed without an exception to judge (a crash?)"
     what = f"{failure.exception}: {failure.message}" if failure.message else failure.exception
-    if failure.kind is not None:
+    if failure.kind is not None and failure.kind not in accept:
         accepted = ", ".join(sorted(accept)) or "nothing"
         return (
             f"failed with kind {failure.kind}, which tdd_red_accept does not accept "
@@ -178,22 +247,30 @@ def _wrong_reason(failure: Failure | None, accept: Collection[str]) -> str:
 
 def _judge_new(
     phase: Phase, o: Observation, m: _Match, accept: Collection[str], head: str | None
-) -> tuple[str, str | None, Record | None]:
+) -> tuple[Word, str | None, Record | None]:
     """Verdict, violation message and new record for a test without current evidence."""
     changed = m.state == "changed"
     if phase == "refactor":
         if changed:
-            return "modified-after-red", "changed since its evidence was recorded", None
+            return "modified-after-red", f"{m.what_changed} since its evidence was recorded", None
         return "new-in-refactor", "a new test: a refactoring adds no tests", None
     if phase == "green":
         if changed:
-            return "modified-after-red", "changed since it was seen failing", None
+            return "modified-after-red", f"{m.what_changed} since it was seen failing", None
         if o.result not in RAN:
             return "not-run", f"a new test that was not run ({o.result})", None
+        if o.result == "failed":
+            return "never-red", "fails, and was never recorded red", None
         return "never-red", "never seen failing", None
     if o.result == "passed":
-        what = "changed since its evidence and passes" if changed else "passes before it"
-        return "passed-in-red", f"{what} is implemented", None
+        if changed:
+            return (
+                "passed-in-red",
+                "changed since its evidence was recorded, and passes: a changed test must "
+                "fail first",
+                None,
+            )
+        return "passed-in-red", "passes before it is implemented", None
     if o.result != "failed":
         return "not-run", f"a new test that was not run ({o.result})", None
     if o.failure is not None and o.failure.accepted_by(accept):
@@ -201,19 +278,21 @@ def _judge_new(
     return "wrong-reason", _wrong_reason(o.failure, accept), None
 
 
-def _judge_known(o: Observation, m: _Match) -> tuple[str, str | None, Record | None]:
+def _judge_known(phase: Phase, o: Observation, m: _Match) -> tuple[Word, str | None, Record | None]:
     """Verdict, violation message and new record for a test with current evidence."""
     record = m.record
     assert record is not None
     if o.result == "failed":
-        if record.status == "red":
+        if record.status != "red":
+            return "regression", f"has {record.status} evidence and now fails", None
+        if phase == "red":
             return "red", None, None
-        return "regression", f"has {record.status} evidence and now fails", None
+        return "still-red", "recorded red and still fails: implement what it asks for", None
     if o.result != "passed":
         return "skipped", None, None
     if record.status == "red":
         return "green", None, replace(record, status="green")
-    return record.status, None, None
+    return record.status, None, replace(record, deps=o.identity.deps) if m.rebind else None
 
 
 def judge(
@@ -224,15 +303,18 @@ def judge(
     head: str | None,
     uncollectable: Mapping[str, Failure] | None = None,
     missing_files: Collection[str] = (),
+    complete_files: Collection[str] = (),
 ) -> Judgement:
     """Apply ``phase``'s contract to every observed test.
 
     ``uncollectable`` names test modules that could not be collected and whose tests
     could not be found either (a syntax error, say): in a red run each is a violation.
     ``missing_files`` are test files that no longer exist: their records may move to
-    tests with the same code.
+    tests with the same code. ``complete_files`` are the test files this run collected in
+    full: a record of code the run did not see, in any other file, is never dropped or
+    replaced.
     """
-    matcher = _Matcher(ledger, observations, missing_files)
+    matcher = _Matcher(ledger, observations, missing_files, complete_files)
     judgement = Judgement()
     proved_something = False
     for o in observations:
@@ -246,21 +328,35 @@ def judge(
             verdict, problem, new = _judge_new(phase, o, m, accept, head)
             proved_something |= o.result in RAN
         else:
-            verdict, problem, new = _judge_known(o, m)
+            verdict, problem, new = _judge_known(phase, o, m)
+            proved_something |= verdict == "red"
         if new is None and m.inherited_from is not None and problem is None:
             new = m.record  # copy inherited evidence to the test's current id
         if m.stale:
             judgement.changes.drop.add(o.nodeid)
         if new is not None:
             new = replace(
-                new, nodeid=o.nodeid, fingerprint=o.identity.fingerprint, case=o.identity.case
+                new,
+                nodeid=o.nodeid,
+                fingerprint=o.identity.fingerprint,
+                case=o.identity.case,
+                deps=o.identity.deps,
             )
             judgement.changes.put[o.nodeid] = new
-        violation = Violation(o.nodeid, verdict, problem) if problem is not None else None
+            kept = matcher.unjudged(o.nodeid)
+            if kept:
+                judgement.changes.keep[o.nodeid] = kept
+        violation = Violation(o.nodeid, verdict, problem) if problem is not None else None  # type: ignore[arg-type]
         if violation is not None:
             judgement.violations.append(violation)
         judgement.verdicts[o.nodeid] = Verdict(
-            o.nodeid, verdict, m.state, new or m.record, violation, m.inherited_from
+            o.nodeid,
+            verdict,
+            m.state,
+            new or m.record,
+            violation,
+            m.inherited_from,
+            rebound=m.rebind and problem is None,
         )
     if phase == "red":
         for nodeid, failure in sorted((uncollectable or {}).items()):
@@ -268,31 +364,83 @@ def judge(
             judgement.violations.append(Violation(nodeid, "wrong-reason", message))
     if phase == "red" and not proved_something:
         judgement.violations.append(
-            Violation(None, "nothing-to-prove", "the red run executed no test without evidence")
+            Violation(
+                None,
+                "nothing-to-prove",
+                "the red run executed no test without green or legacy evidence",
+            )
         )
     return judgement
+
+
+def expected_failures(
+    phase: Phase | None,
+    judgement: Judgement,
+    failed_reports: Mapping[str, int],
+    modules: Mapping[str, Sequence[str]],
+) -> int:
+    """How many of pytest's failures the run asked for: in a red run, every failed report
+    of a test proven red, and the collection error of a module whose tests (``modules``
+    maps a module to the tests found in its source) were all proven red."""
+    if phase != "red":
+        return 0
+    proven = {n for n, v in judgement.verdicts.items() if v.verdict in PROVEN_RED}
+    expected = sum(failed_reports.get(n, 0) for n in proven)
+    for tests in modules.values():
+        if tests and all(n in proven for n in tests):
+            expected += 1
+    return expected
 
 
 def adopt(
     observations: Sequence[Observation],
     ledger: Mapping[str, tuple[Record, ...]],
     missing_files: Collection[str] = (),
+    complete_files: Collection[str] = (),
+    *,
+    empty: Collection[str] = frozenset(),
 ) -> Judgement:
-    """Record every passing test without current evidence as legacy evidence."""
-    matcher = _Matcher(ledger, observations, missing_files)
+    """Record every passing test without evidence as legacy evidence.
+
+    A test whose code changed since its green or legacy record is re-adopted (and named
+    as such); a red record, a cycle in progress, is never replaced; a test whose body is
+    empty (``empty``) proves nothing and is not adopted.
+    """
+    matcher = _Matcher(ledger, observations, missing_files, complete_files)
     judgement = Judgement()
     for o in observations:
         m = matcher.match(o.nodeid, o.identity)
-        verdict: str
+        verdict: Word
+        note = None
+        record = m.record
         if m.record is not None:
-            verdict, record = m.record.status, m.record
+            verdict = m.record.status
+            if m.rebind and o.result == "passed":
+                record = replace(m.record, nodeid=o.nodeid, deps=o.identity.deps)
+                judgement.changes.put[o.nodeid] = record
+        elif m.previous is not None and m.previous.status == "red":
+            verdict = "not-adopted"
+            note = (
+                "it has red evidence (a cycle in progress): finish it with "
+                "--tdd-phase=green, or record it red again with --tdd-phase=red"
+            )
+        elif o.nodeid in empty:
+            verdict = "not-adopted"
+            note = "its body is empty: it proves nothing; give it an assertion"
         elif o.result == "passed":
-            verdict = "adopted"
-            record = Record(o.nodeid, "legacy", o.identity.fingerprint, o.identity.case)
+            verdict = "re-adopted" if m.state == "changed" else "adopted"
+            if verdict == "re-adopted" and m.previous is not None:
+                note = f"its code changed since its {m.previous.status} evidence"
+            record = Record(
+                o.nodeid, "legacy", o.identity.fingerprint, o.identity.case, deps=o.identity.deps
+            )
             judgement.changes.put[o.nodeid] = record
+            kept = matcher.unjudged(o.nodeid)
+            if kept:
+                judgement.changes.keep[o.nodeid] = kept
         else:
-            verdict, record = o.result, None
-        judgement.verdicts[o.nodeid] = Verdict(o.nodeid, verdict, m.state, record)
+            verdict = "skipped" if o.result == "not-run" else o.result
+        judgement.verdicts[o.nodeid] = Verdict(o.nodeid, verdict, m.state, record, note=note)
     return judgement
 
 

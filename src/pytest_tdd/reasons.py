@@ -1,10 +1,27 @@
 """Why did a test fail, and does that failure count as red?
 
 A test counts as red only when it fails because the feature it describes is not there
-yet: an assertion (``assertion``), a reach for project code that does not exist yet
-(``missing-api``), or an exception raised inside the project's own code (``error``).
-Anything else is a failure for the wrong reason: a typo or bug in the test itself, a
-fixture error, a syntax error, a library called directly from the test, a timeout.
+yet. The rule, in the order it is applied (docs/red-reasons.md has examples):
+
+* never red: a failure in setup or teardown (a fixture), a syntax error;
+* an exception group (``ExceptionGroup``, a backport's, anything holding an
+  ``exceptions`` tuple of exceptions) is judged by its members: red, with the weakest
+  member's kind, when every member is red; else the wrong reason, naming the member;
+* pytest's ``Failed``: a pytest-timeout timeout is ``error`` when it interrupted the
+  project's code and the wrong reason anywhere else; any other ``Failed`` is
+  ``assertion`` when raised from the test's or the project's code (``pytest.fail``, a
+  ``pytest.raises`` that did not raise) and the wrong reason when pytest itself or a
+  plugin raised it;
+* ``assertion``: an ``AssertionError``, a doctest's wrong output, ``NotImplementedError``
+  raised by a stub in the project;
+* ``missing-api``: a reach for project code that is not there: an ``ImportError`` of a
+  project module or of one that does not exist, an ``AttributeError`` on a project object
+  (judged by its type), a ``TypeError`` from a call that does not fit a project
+  callable's signature, a protocol error on the test's own line on a value that comes
+  from the project (``expressions``);
+* ``error``: any other exception raised inside the project's own code;
+* anything else is the wrong reason: a typo or bug in the test itself, a library called
+  directly from the test.
 
 This module inspects exceptions, tracebacks and loaded modules, but imports nothing
 from pytest: the plugin passes in pytest's ``Failed`` type.
@@ -20,20 +37,34 @@ import os
 import re
 import sys
 import sysconfig
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType, ModuleType, TracebackType
+from types import (
+    BuiltinFunctionType,
+    FrameType,
+    FunctionType,
+    MethodType,
+    ModuleType,
+    TracebackType,
+)
 from typing import Literal
 
-KINDS = ("assertion", "missing-api", "error")
+from pytest_tdd import expressions
+
+RedKind = Literal["assertion", "missing-api", "error"]
+When = Literal["setup", "call", "teardown", "collect"]
+KINDS: tuple[RedKind, ...] = ("assertion", "missing-api", "error")  # strongest first
 MESSAGE_LIMIT = 200
 Origin = Literal["test", "project", "external"]
+Verdict = tuple["RedKind | None", str]  # the kind (None: the wrong reason) and why
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 _EXTERNAL_DIRS = frozenset({"site-packages", "dist-packages", ".tox", ".nox", "node_modules"})
 _TEST_FILES = ("test_*.py", "*_test.py", "conftest.py")
 _TIMEOUT = re.compile(r"^Timeout (\(>|>)[\d.]+s")
+_TIMEOUT_MODULE = "pytest_timeout"
 _SIGNATURE = re.compile(
     r"^(?P<callee>[A-Za-z_][\w.]*)\(\) (?:got an unexpected keyword argument|"
     r"got multiple values for argument|got some positional-only arguments|missing \d+ "
@@ -45,10 +76,10 @@ _SIGNATURE = re.compile(
 class Failure:
     """One failed phase of a test, judged."""
 
-    when: str
+    when: When
     exception: str
     message: str
-    kind: str | None  # one of KINDS when the failure can count as red, else None
+    kind: RedKind | None  # the failure counts as red, or None: the wrong reason
     cause: str  # why it was judged so, in words for the report
 
     def accepted_by(self, accept: Collection[str]) -> bool:
@@ -99,13 +130,19 @@ class Origins:
         return any(self.of_file(os.path.join(p, "x.py")) == "project" for p in locations)
 
     def owns_object(self, obj: object) -> bool:
+        """Is ``obj`` the project's? Judged by where it is defined: a module by its file, a
+        function by the file of its code, a class by its own module, and any other object
+        by its type, whatever ``__module__`` a decorator copied onto it."""
         if isinstance(obj, ModuleType):
             return self.owns_module(obj)
-        owner = getattr(obj, "__module__", None) if isinstance(obj, type) else None
-        if owner is None and not callable(obj):
+        if isinstance(obj, MethodType):
+            obj = obj.__func__
+        if isinstance(obj, FunctionType) and not obj.__code__.co_filename.startswith("<"):
+            return self.of_file(obj.__code__.co_filename) == "project"
+        if isinstance(obj, (type, FunctionType, BuiltinFunctionType)):
+            owner = getattr(obj, "__module__", None)  # a function made by exec has no file
+        else:
             owner = type(obj).__module__
-        if owner is None:
-            owner = getattr(obj, "__module__", None)
         return isinstance(owner, str) and self.owns_module(sys.modules.get(owner))
 
     def project_modules(self) -> Iterator[ModuleType]:
@@ -114,12 +151,166 @@ class Origins:
                 yield module
 
 
+def classify(
+    error: BaseException, when: When, origins: Origins, *, fail_type: type[BaseException]
+) -> Failure:
+    """Judge one failure: ``when`` is pytest's phase ("setup", "call", "teardown") or
+    "collect" for a test module that could not be imported."""
+    error = _unwrap(error)
+    if when in ("setup", "teardown"):
+        kind, cause = None, f"a {when} error: a fixture failed, not the test"
+    else:
+        kind, cause = _Judge(origins, fail_type).judge(error)
+    return Failure(when, type(error).__name__, _first_line(error), kind, cause)
+
+
+class _Judge:
+    """The rule for a failure of the test itself (the module's docstring states it)."""
+
+    def __init__(self, origins: Origins, fail_type: type[BaseException]) -> None:
+        self.origins = origins
+        self.fail_type = fail_type
+        module = sys.modules.get(fail_type.__module__)
+        filename = getattr(module, "__file__", None) or ""
+        self.pytest_dir = os.path.dirname(os.path.abspath(filename)) + os.sep
+
+    def judge(self, error: BaseException) -> Verdict:
+        members = _members(error)
+        if members is not None:
+            return self.group(members)
+        if isinstance(error, SyntaxError):
+            return None, "a syntax error"
+        frames = _frames(error.__traceback__)
+        if isinstance(error, self.fail_type):
+            return self.failed(_first_line(error), frames)
+        if isinstance(error, AssertionError):
+            return "assertion", "an assertion failed"
+        if isinstance(error, doctest.DocTestFailure):
+            return "assertion", "a doctest printed something other than expected"
+        origin = self.origin(frames)
+        if isinstance(error, NotImplementedError) and origin == "project":
+            return "assertion", "a stub in the project raised NotImplementedError"
+        if isinstance(error, ImportError):
+            ours, why = _missing_module_is_ours(error, self.origins)
+            if ours:
+                return "missing-api", why
+            if origin == "test":
+                return None, f"an import error in the test's own code: {why}"
+        if isinstance(error, AttributeError) and self.origins.owns_object(
+            getattr(error, "obj", None)
+        ):
+            return "missing-api", f"the project's code has no attribute {error.name!r} yet"
+        if isinstance(error, TypeError) and _callee_is_ours(error, frames, self.origins):
+            return "missing-api", "a call into the project's code does not fit its signature"
+        if origin == "project":
+            return "error", "raised inside the project's code"
+        if origin == "test" and self.origins.of_file(_filename(frames[-1])) == "test":
+            return self.in_test(error)
+        return None, "raised by third-party or standard-library code called from the test"
+
+    def group(self, members: tuple[BaseException, ...]) -> Verdict:
+        """Red when every member is red, with the weakest member's kind."""
+        kinds: list[RedKind] = []
+        for number, member in enumerate(members, 1):
+            member = _unwrap(member)
+            kind, cause = self.judge(member)
+            if kind is None:
+                what = f"{type(member).__name__}: {_first_line(member)}"
+                return None, (
+                    f"exception {number} of {len(members)} in the group fails for the wrong"
+                    f" reason, {what}: {cause}"
+                )
+            kinds.append(kind)
+        weakest = max(kinds, key=KINDS.index)
+        counts = ", ".join(f"{kind} {n}" for kind, n in sorted(Counter(kinds).items()))
+        return weakest, f"every exception in the group counts as red ({counts})"
+
+    def failed(self, message: str, frames: list[FrameType]) -> Verdict:
+        """pytest's ``Failed``: from the test or the project, or from pytest or a plugin."""
+        if _TIMEOUT.match(message) or any(_module_name(f) == _TIMEOUT_MODULE for f in frames):
+            return self.timeout(frames)
+        raiser = next((f for f in reversed(frames) if not self.in_pytest(f)), None)
+        if raiser is not None and self.origins.of_file(_filename(raiser)) != "external":
+            return "assertion", "pytest.fail or pytest.raises"
+        return None, "pytest or a plugin failed the test, not the test's code"
+
+    def timeout(self, frames: list[FrameType]) -> Verdict:
+        """A timeout of pytest-timeout, judged by the code it interrupted."""
+        interrupted = []
+        for frame in frames:
+            if _module_name(frame) == _TIMEOUT_MODULE:
+                break
+            if not self.in_pytest(frame):
+                interrupted.append(frame)
+        origin = self.origin(interrupted)
+        if origin == "project":
+            return "error", "a timeout while in the project's code: the project did not finish"
+        where = "the test's own code" if origin == "test" else "third-party code"
+        return None, f"a timeout while in {where}: the test did not finish"
+
+    def in_test(self, error: BaseException) -> Verdict:
+        """An exception raised on a line of the test's own code."""
+        operation = expressions.operation_of(error)
+        if operation is None:
+            return None, "raised in the test's own code (a typo or a bug in the test)"
+        assert error.__traceback__ is not None
+        if expressions.comes_from_project(
+            operation, _last(error.__traceback__), self.origins.owns_object
+        ):
+            return (
+                "missing-api",
+                f"a value from the project's code does not support {operation} yet",
+            )
+        return None, (
+            "raised in the test's own code, on a value that is not the project's (a bug in"
+            " the test)"
+        )
+
+    def in_pytest(self, frame: FrameType) -> bool:
+        return _filename(frame).startswith(self.pytest_dir)
+
+    def origin(self, frames: list[FrameType]) -> Origin:
+        """Where the error came from: the innermost frame that is not library code."""
+        for frame in reversed(frames):
+            origin = self.origins.of_file(_filename(frame))
+            if origin != "external":
+                return origin
+        return "external"
+
+
+def _members(error: BaseException) -> tuple[BaseException, ...] | None:
+    """The exceptions an exception group holds; duck-typed, so that the ``exceptiongroup``
+    backport of Python 3.10 is recognised as well as the builtin."""
+    members = getattr(error, "exceptions", None)
+    if (
+        isinstance(members, tuple)
+        and members
+        and all(isinstance(m, BaseException) for m in members)
+    ):
+        return members
+    return None
+
+
 def _frames(traceback: TracebackType | None) -> list[FrameType]:
     frames = []
     while traceback is not None:
         frames.append(traceback.tb_frame)
         traceback = traceback.tb_next
     return frames
+
+
+def _last(traceback: TracebackType) -> TracebackType:
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback
+
+
+def _filename(frame: FrameType) -> str:
+    return frame.f_code.co_filename
+
+
+def _module_name(frame: FrameType) -> object:
+    return frame.f_globals.get("__name__")
 
 
 def _first_line(error: BaseException) -> str:
@@ -195,61 +386,3 @@ def _callee_is_ours(error: TypeError, frames: list[FrameType], origins: Origins)
     namespaces += [vars(m) for m in origins.project_modules()]
     callee = _resolve(match["callee"], namespaces)
     return callee is not None and origins.owns_object(callee)
-
-
-def _filename(frame: FrameType) -> str:
-    return frame.f_code.co_filename
-
-
-def _origin(frames: list[FrameType], origins: Origins) -> Origin:
-    """Where the error came from: the innermost frame that is not library code."""
-    for frame in reversed(frames):
-        origin = origins.of_file(_filename(frame))
-        if origin != "external":
-            return origin
-    return "external"
-
-
-def classify(
-    error: BaseException, when: str, origins: Origins, *, fail_type: type[BaseException]
-) -> Failure:
-    """Judge one failure: ``when`` is pytest's phase ("setup", "call", "teardown") or
-    "collect" for a test module that could not be imported."""
-    error = _unwrap(error)
-    name = type(error).__name__
-    message = _first_line(error)
-
-    def judged(kind: str | None, cause: str) -> Failure:
-        return Failure(when, name, message, kind, cause)
-
-    if when in ("setup", "teardown"):
-        return judged(None, f"a {when} error: a fixture failed, not the test")
-    if isinstance(error, SyntaxError):
-        return judged(None, "a syntax error")
-    frames = _frames(error.__traceback__)
-    if isinstance(error, fail_type):
-        if _TIMEOUT.match(message) or any("pytest_timeout" in _filename(f) for f in frames):
-            return judged(None, "a timeout: the test did not finish")
-        return judged("assertion", "pytest.fail or pytest.raises")
-    if isinstance(error, AssertionError):
-        return judged("assertion", "an assertion failed")
-    if isinstance(error, doctest.DocTestFailure):
-        return judged("assertion", "a doctest printed something other than expected")
-    origin = _origin(frames, origins)
-    if isinstance(error, NotImplementedError) and origin == "project":
-        return judged("assertion", "a stub in the project raised NotImplementedError")
-    if isinstance(error, ImportError):
-        ours, why = _missing_module_is_ours(error, origins)
-        if ours:
-            return judged("missing-api", why)
-        if origin == "test":
-            return judged(None, f"an import error in the test's own code: {why}")
-    if isinstance(error, AttributeError) and origins.owns_object(getattr(error, "obj", None)):
-        return judged("missing-api", f"the project's code has no attribute {error.name!r} yet")
-    if isinstance(error, TypeError) and _callee_is_ours(error, frames, origins):
-        return judged("missing-api", "a call into the project's code does not fit its signature")
-    if origin == "project":
-        return judged("error", "raised inside the project's code")
-    if origin == "test" and frames and origins.of_file(_filename(frames[-1])) == "test":
-        return judged(None, "raised in the test's own code (a typo or a bug in the test)")
-    return judged(None, "raised by third-party or standard-library code called from the test")

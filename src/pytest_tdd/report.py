@@ -7,18 +7,19 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pytest_tdd.phases import Judgement, Observation, Phase, Violation
+from pytest_tdd.phases import Judgement, Observation, Phase, Verdict, Violation, ViolationKind
 
-_FIXES = {
+_FIXES: dict[ViolationKind, str] = {
     "never-red": "pytest --tdd-phase=red {id} (before the code that makes it pass exists), "
     "or mark it @pytest.mark.tdd_exempt('why')",
     "modified-after-red": "pytest --tdd-phase=red {id} against the code without the change "
     "that makes it pass, or restore the test as it was",
-    "passed-in-red": "make it fail first; if it covers code that already exists, record it "
-    "with pytest --tdd-adopt {id}",
+    "passed-in-red": "make it fail first: write it against behaviour the code does not have "
+    "yet, or leave it out of this cycle",
     "wrong-reason": "make it fail on an assertion or a missing API, then pytest "
     "--tdd-phase=red {id}",
     "regression": "make it pass again: pytest {id}",
+    "still-red": "implement the code that makes it pass, then pytest --tdd-phase={phase} {id}",
     "new-in-refactor": "a refactoring adds no tests: pytest --tdd-phase=red {id}, then green",
     "not-run": "pytest --tdd-phase={phase} {id} (without skip, xfail or -x)",
     "nothing-to-prove": "select the new tests: pytest --tdd-phase=red <their file or id>",
@@ -27,7 +28,7 @@ _FIXES = {
 }
 
 
-def _plural(count: int, word: str, plural: str | None = None) -> str:
+def plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
@@ -50,42 +51,64 @@ def violation_lines(violations: Iterable[Violation], phase: str) -> list[str]:
     return lines
 
 
-def exempt_lines(judgement: Judgement) -> list[str]:
-    return [
-        f"tdd: exempt {v.nodeid}: {v.note}"
-        for v in judgement.verdicts.values()
-        if v.verdict == "exempt"
-    ]
+def note_lines(judgement: Judgement) -> list[str]:
+    """One line per test whose verdict carries a note: exempt, re-adopted, not adopted."""
+    lines = []
+    for v in judgement.verdicts.values():
+        if v.note is None:
+            continue
+        word = "not adopted" if v.verdict == "not-adopted" else v.verdict
+        lines.append(f"tdd: {word} {v.nodeid}: {v.note}")
+    return lines
 
 
-def summary_line(phase: Phase, judgement: Judgement) -> str:
+def _red_part(verdicts: list[Verdict]) -> tuple[str, str]:
+    new = [v for v in verdicts if v.verdict == "recorded-red"]
+    kinds = _counts(v.record.kind if v.record else None for v in new)
+    still = sum(1 for v in verdicts if v.verdict == "red")
+    recorded = f"{plural(len(new), 'new test')} seen failing for the right reason ({kinds})"
+    kept = f"{plural(still, 'test')} still red, evidence unchanged"
+    return (recorded if new else "", kept if still else "")
+
+
+def summary_line(phase: Phase, judgement: Judgement, failing: int = 0) -> str:
+    verdicts = list(judgement.verdicts.values())
+    rebound = sum(1 for v in verdicts if v.rebound)
+    rebound_text = (
+        f"; {plural(rebound, 'test')} re-bound to changed helpers or fixtures" if rebound else ""
+    )
     if judgement.violations:
         counts = _counts(v.kind for v in judgement.violations)
-        return f"tdd: {phase} fails: {_plural(len(judgement.violations), 'violation')} ({counts})"
-    verdicts = list(judgement.verdicts.values())
+        line = f"tdd: {phase} fails: {plural(len(judgement.violations), 'violation')} ({counts})"
+        if phase == "red":
+            new = [v for v in verdicts if v.verdict == "recorded-red"]
+            if new:
+                kinds = _counts(v.record.kind if v.record else None for v in new)
+                line += f"; recorded {plural(len(new), 'new test')} red ({kinds})"
+        return line
+    if failing:
+        return f"tdd: {phase} fails: {plural(failing, 'failing test')}"
     if phase == "red":
-        new = [v for v in verdicts if v.verdict == "recorded-red"]
-        kinds = _counts(v.record.kind if v.record else None for v in new)
-        return (
-            f"tdd: red holds: {_plural(len(new), 'new test')} seen failing for the right reason"
-            f" ({kinds})"
-        )
+        parts = [p for p in _red_part(verdicts) if p]
+        return "tdd: red holds: " + "; ".join(parts) + rebound_text
     turned = sum(1 for v in verdicts if v.verdict == "green" and v.evidence == "red")
     kept = sum(1 for v in verdicts if v.verdict != "exempt") - turned
-    kept_text = f"{_plural(kept, 'test')} kept {'its' if kept == 1 else 'their'} evidence"
+    kept_text = f"{plural(kept, 'test')} kept {'its' if kept == 1 else 'their'} evidence"
     if turned:
-        return f"tdd: {phase} holds: {_plural(turned, 'test')} turned green, {kept_text}"
-    return f"tdd: {phase} holds: {kept_text}"
+        return (
+            f"tdd: {phase} holds: {plural(turned, 'test')} turned green, {kept_text}" + rebound_text
+        )
+    return f"tdd: {phase} holds: {kept_text}{rebound_text}"
 
 
 def adopt_line(judgement: Judgement) -> str:
     verdicts = [v.verdict for v in judgement.verdicts.values()]
     adopted = verdicts.count("adopted")
-    refused = sum(
-        1 for v in verdicts if v in ("failed", "skipped", "xfailed", "xpassed", "not-run")
-    )
+    readopted = verdicts.count("re-adopted")
+    refused = sum(1 for v in verdicts if v in ("failed", "skipped", "xfailed", "xpassed"))
+    again = f", re-adopted {readopted} (their code changed)" if readopted else ""
     return (
-        f"tdd: adopted {_plural(adopted, 'passing test')} as legacy evidence "
+        f"tdd: adopted {plural(adopted, 'passing test')} as legacy evidence{again} "
         f"({refused} not adopted: failed or skipped)"
     )
 
@@ -96,8 +119,10 @@ def to_json(
     observations: Iterable[Observation],
     violations: Iterable[Violation],
     extra: Mapping[str, Any],
+    *,
+    ok: bool,
 ) -> dict[str, Any]:
-    """The ``--tdd-json`` document."""
+    """The ``--tdd-json`` document; ``ok`` says whether the run exits 0."""
     tests: dict[str, dict[str, Any]] = {}
     for o in observations:
         entry: dict[str, Any] = {"verdict": o.result, "outcome": o.result}
@@ -132,7 +157,7 @@ def to_json(
     violations = list(violations)
     return {
         "phase": phase,
-        "ok": not violations,
+        "ok": ok and not violations,
         "tests": tests,
         "violations": [
             {"nodeid": v.nodeid, "kind": v.kind, "message": v.message} for v in violations

@@ -21,11 +21,16 @@ DEFAULT_STATE_FILE = "tdd-evidence.jsonl"
 PHASE_HELP = (
     "red: record that each new test fails for the right reason; green: fail the run if a "
     "test was never seen failing or changed since; refactor: allow no new or changed tests. "
-    f"Also set by the environment variable {ENV_PHASE}. Without a phase nothing is recorded."
+    f"Also set by the environment variable {ENV_PHASE}. Without a phase no test is judged "
+    "(--tdd-adopt records, without a phase)."
 )
 STATE_FILE_HELP = (
-    f"The evidence file, relative to the rootdir (default: {DEFAULT_STATE_FILE}). "
-    "Commit it with the code."
+    "The evidence file, relative to the current directory (the ini key tdd_state_file: "
+    f"relative to the rootdir; default: {DEFAULT_STATE_FILE}). Commit it with the code."
+)
+STATE_FILE_INI_HELP = (
+    f"The evidence file, relative to the rootdir (default: {DEFAULT_STATE_FILE}). Commit it "
+    "with the code."
 )
 RED_ACCEPT_HELP = (
     "Which failures count as red, separated by spaces: assertion (an assert, pytest.fail, "
@@ -109,7 +114,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--tdd-state-file", metavar="PATH", dest="tdd_state_file", help=STATE_FILE_HELP)
     group.addoption("--tdd-adopt", action="store_true", dest="tdd_adopt", help=ADOPT_HELP)
     group.addoption("--tdd-json", metavar="PATH", dest="tdd_json", help=JSON_HELP)
-    parser.addini("tdd_state_file", STATE_FILE_HELP, default=DEFAULT_STATE_FILE)
+    parser.addini("tdd_state_file", STATE_FILE_INI_HELP, default=DEFAULT_STATE_FILE)
     parser.addini("tdd_red_accept", RED_ACCEPT_HELP, type="args", default=list(KINDS))
     parser.addini("tdd_lock_timeout", LOCK_TIMEOUT_HELP, default="60")
     group.addoption(

@@ -1,0 +1,323 @@
+"""The role where reports arrive: a single process, or the xdist controller.
+
+It folds each test's reports into one outcome, and after the run loop judges the phase,
+writes the evidence file (only here), adjusts pytest's failure count so that pytest
+returns the verdict as its exit status, and renders the terminal section and the JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_tdd import evidence, phases, report
+from pytest_tdd.diffrun import DiffRun
+from pytest_tdd.observe import (
+    CACHE_KEY,
+    FAILURE_ATTR,
+    NEW_ATTR,
+    Outcomes,
+    Sighting,
+    failure_from_dict,
+)
+from pytest_tdd.phases import Identity, Judgement, Observation, Violation
+from pytest_tdd.reasons import Failure
+from pytest_tdd.settings import DEFAULT_STATE_FILE, Settings
+
+
+def _git_head(root: Path) -> str | None:
+    from pytest_tdd import gitdiff  # git only when a red run records
+
+    head = gitdiff.head(root) if hasattr(gitdiff, "head") else None  # TEMPORARY until head lands
+    return head[:12] if head else None
+
+
+class ReportSide:
+    """Registered as ``tdd-report`` in a single process and in the xdist controller."""
+
+    def __init__(self, config: pytest.Config, settings: Settings, sighting: Sighting) -> None:
+        self.config = config
+        self.settings = settings
+        self.sighting = sighting
+        self.outcomes = Outcomes()
+        self.worker_fingerprints: dict[str, Any] = {}
+        self.counted_failures = 0
+        self.judgement: Judgement | None = None
+        self.diff = DiffRun(settings.rootpath, settings.diff) if settings.diff else None
+        self.observations: list[Observation] = []
+        self.failing: list[str] = []
+        self.problems: list[str] = []
+        # The evidence is read at the start, so that a bad file stops the run before any
+        # test, and again at the end, when it is judged: holding 50k records through the
+        # run would slow every pass of the garbage collector.
+        self.ledger: evidence.Ledger = {}
+        self.loaded: evidence.Signature | None = None  # the file's version when read
+        self.ledger_size = 0
+        if settings.records:
+            try:
+                ledger = evidence.load(settings.state_file)
+            except evidence.EvidenceError as error:
+                raise pytest.UsageError(
+                    f"{error}\nThe file was left as it is: fix it, or restore it from git."
+                ) from None
+            self.ledger_size = len(ledger)
+            del ledger
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.counted_failures += 1
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.outcomes.add(report)
+        if report.outcome == "failed" and not hasattr(report, "wasxfail"):
+            self.counted_failures += 1
+
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport, config: pytest.Config
+    ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+        if report.outcome != "failed" or report.when != "call" or not getattr(report, NEW_ATTR, 0):
+            return None
+        failure = failure_from_dict(getattr(report, FAILURE_ATTR, None))
+        if failure is None:
+            return None
+        if failure.accepted_by(self.settings.accept):
+            return "failed", "r", ("RED", {"red": True})
+        return "failed", "W", ("WRONG-REASON", {"red": True})
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> object:
+        try:
+            result = yield
+        except (session.Failed, session.Interrupted):  # -x, --maxfail, a stop request
+            self._finish(session)
+            raise
+        self._finish(session)
+        return result
+
+    def _finish(self, session: pytest.Session) -> None:
+        if self.settings.records:
+            self._judge(session)
+        if self.diff is not None:
+            self._measure_diff()
+        if self.violations or self.problems:
+            session.testsfailed += 1
+
+    @property
+    def violations(self) -> list[Violation]:
+        found = list(self.judgement.violations) if self.judgement else []
+        if self.diff is not None and self.diff.violation is not None:
+            found.append(self.diff.violation)
+        return found
+
+    def _measure_diff(self) -> None:
+        assert self.diff is not None
+        verdicts = self.judgement.verdicts.values() if self.judgement else ()
+        new = {v.nodeid for v in verdicts if v.evidence in ("none", "changed", "red")}
+        self.diff.measure(self.config, self.sighting.files, new)
+        for problem in (self.diff.problem, self.diff.write_markdown()):
+            if problem is not None:
+                self.problems.append(problem)
+
+    @property
+    def _complete_files(self) -> set[str]:
+        """Test files this run collected in full. ``--lf`` skips whole files that had no
+        failures, reporting them as collected with no tests: then none is complete."""
+        if self.config.getoption("lf", False):
+            return set()
+        return self.sighting.files - self.sighting.partial
+
+    def _judge(self, session: pytest.Session) -> None:
+        settings = self.settings
+        try:
+            self.loaded = evidence.signature(settings.state_file)  # before reading
+            self.ledger = evidence.load(settings.state_file)
+        except evidence.EvidenceError as error:  # spoilt during the run: never overwrite
+            self.problems.append(f"{error}; the tests ran, but their evidence was not saved")
+            return
+        self.observations = self.outcomes.observations(self.sighting)
+        missing = self._missing_files()
+        complete = self._complete_files
+        if settings.phase is not None:
+            ran_red = settings.phase == "red" and any(
+                o.result == "failed" for o in self.observations
+            )
+            judgement = phases.judge(
+                settings.phase,
+                self.observations,
+                self.ledger,
+                settings.accept,
+                _git_head(settings.rootpath) if ran_red else None,
+                uncollectable=self._uncollectable(),
+                missing_files=missing,
+                complete_files=complete,
+            )
+        else:
+            judgement = phases.adopt(
+                self.observations, self.ledger, missing, complete, empty=self.sighting.empty
+            )
+        self.judgement = judgement
+        self._prune(judgement, missing, complete)
+        self._save(judgement.changes)
+        expected = phases.expected_failures(
+            settings.phase, judgement, self.outcomes.failed_reports, self.sighting.modules()
+        )
+        others = max(0, session.testsfailed - self.counted_failures)
+        session.testsfailed = others + max(0, self.counted_failures - expected)
+        self.failing = judgement.failing(self.observations)
+        if self.sighting.from_source:
+            session.testscollected = max(session.testscollected, len(self.sighting.items))
+
+    def _uncollectable(self) -> dict[str, Failure]:
+        """Collectors that failed and whose tests could not be found in their source."""
+        with_tests = set(self.sighting.source_tests.values())
+        return {
+            nodeid: failure
+            for nodeid, data in self.sighting.broken.items()
+            if nodeid not in with_tests and (failure := failure_from_dict(data)) is not None
+        }
+
+    def _missing_files(self) -> set[str]:
+        """Test files named in the evidence that no longer exist."""
+        root = self.settings.rootpath
+        paths = {n.partition("::")[0] for n in self.ledger}
+        return {p for p in paths if p not in self.sighting.files and not (root / p).exists()}
+
+    def _prune(self, judgement: Judgement, missing: set[str], complete: set[str]) -> None:
+        stale = phases.stale_ids(
+            self.ledger,
+            collected=self.sighting.items.keys(),
+            complete_files=complete,
+            missing_files=missing,
+        )
+        judgement.changes.drop |= stale - judgement.changes.put.keys()
+
+    def _save(self, changes: evidence.Changes) -> None:
+        try:
+            evidence.update(
+                self.settings.state_file,
+                changes,
+                self.settings.lock_timeout,
+                known=(self.loaded, self.ledger),
+            )
+        except evidence.EvidenceError as error:
+            self.problems.append(f"{error}; the tests ran, but their evidence was not saved")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        cache = getattr(self.config, "cache", None)
+        if cache is not None and self.worker_fingerprints:
+            cache.set(CACHE_KEY, self.worker_fingerprints)
+        written = self.settings.json_path is None or self._write_json(session)
+        if not written and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _write_json(self, session: pytest.Session) -> bool:
+        path = self.settings.json_path
+        assert path is not None
+        observations = self.observations or [
+            Observation(nodeid, Identity(""), result, self.outcomes.failures.get(nodeid))
+            for nodeid, result in self.outcomes.results.items()
+        ]
+        extra = {"diff_coverage": self.diff.to_json()} if self.diff is not None else {}
+        ok = session.exitstatus == pytest.ExitCode.OK and not self.violations
+        document = report.to_json(
+            self.settings.phase, self.judgement, observations, self.violations, extra, ok=ok
+        )
+        return self._write(path, document)
+
+    def _write(self, path: Path, document: dict[str, Any]) -> bool:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        except OSError as error:
+            self.problems.append(f"cannot write the JSON report {path}: {error}")
+            return False
+        return True
+
+    def _shown(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.settings.rootpath).as_posix()
+        except ValueError:
+            return str(path)
+
+    def pytest_report_header(self, config: pytest.Config) -> str | None:
+        if not self.settings.records:
+            return None
+        state_file = self.settings.state_file
+        shown = self._shown(state_file)
+        count = self.ledger_size
+        if state_file.exists():
+            held = f"holds the evidence of {report.plural(count, 'test')}"
+        else:
+            held = "a new file"
+            default = self.settings.rootpath / DEFAULT_STATE_FILE
+            if default != state_file and default.is_file():
+                try:
+                    others = len(evidence.load(default))
+                except evidence.EvidenceError:
+                    others = 0
+                held = (
+                    f"no such file yet; {self._shown(default)} holds the evidence of "
+                    f"{report.plural(others, 'test')}"
+                )
+        if self.settings.phase is None:
+            return f"tdd: adopting passing tests as legacy evidence in {shown} ({held})"
+        return f"tdd: phase {self.settings.phase}, evidence in {shown} ({held})"
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        judgement, phase, violations = self.judgement, self.settings.phase, self.violations
+        write = terminalreporter.write_line
+        if violations:
+            terminalreporter.write_sep("=", "tdd")
+            for line in report.violation_lines(violations, phase or "green"):
+                write(line)
+        if judgement is not None:
+            for line in report.note_lines(judgement):
+                write(line)
+            if phase:
+                line = report.summary_line(phase, judgement, len(self.failing))
+            else:
+                line = report.adopt_line(judgement)
+            bad = bool(judgement.violations or self.failing)
+            write(line, red=bad, green=not bad)
+        if self.diff is not None:
+            failed = self.diff.violation is not None
+            verbose = self.config.get_verbosity() > 0
+            for number, line in enumerate(self.diff.summary_lines(verbose)):
+                write(line, red=failed and number == 0, green=not failed and number == 0)
+            for line in self.diff.annotations():
+                write(line)
+        for problem in self.problems:
+            write(f"tdd: ERROR {problem}", red=True)
+
+
+class XdistHooks:
+    """Registered only when pytest-xdist is installed: gathers what the workers saw."""
+
+    def __init__(self, side: ReportSide) -> None:
+        self.side = side
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        output = getattr(node, "workeroutput", {})
+        if output.get("tdd"):
+            self.side.sighting.merge(output["tdd"])
+        self.side.worker_fingerprints.update(output.get("tdd-fingerprints", {}))
+
+
+class CollectOnlyReport:
+    """``--collect-only --tdd-json PATH``: the collected tests, none run, none judged."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        path = self.settings.json_path
+        assert path is not None
+        observations = [Observation(item.nodeid, Identity(""), "not-run") for item in session.items]
+        document = report.to_json(self.settings.phase, None, observations, [], {}, ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")

@@ -1,0 +1,231 @@
+"""The role where tests are collected and run: a single process, or each xdist worker.
+
+It computes each test's identity once after collection, finds the tests of a test module
+that cannot be imported in its source, classifies every failure as its report is logged
+(the verdict travels on the report), and in a worker sends what it saw to the controller
+through ``workeroutput``. It never judges and never writes the evidence file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_tdd import evidence, identity, phases
+from pytest_tdd.observe import (
+    CACHE_KEY,
+    FAILURE_ATTR,
+    NEW_ATTR,
+    Sighting,
+    SourceCache,
+    exempt_reason,
+    failure_to_dict,
+    identify,
+    is_empty,
+)
+from pytest_tdd.phases import Observation
+from pytest_tdd.reasons import Origins, classify
+from pytest_tdd.settings import Settings
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Test ids named on the command line (``file::Class::test``), with their files.
+
+    A phase run collects such a file in full and keeps the named tests itself, so that a
+    test of a module that cannot be imported yet can be named too (pytest alone stops
+    with "found no collectors").
+    """
+
+    ids: tuple[str, ...]  # rootdir-relative node ids
+    files: frozenset[str]
+
+    @classmethod
+    def take_from(cls, config: pytest.Config, root: Path) -> Selection:
+        """Take the test ids out of ``config.args``, leaving their files in their place."""
+        ids: list[str] = []
+        files: set[str] = set()
+        whole: set[str] = set()
+        args: list[str] = []
+        for arg in config.args:
+            path_text, sep, names = arg.partition("::")
+            path = (config.invocation_params.dir / path_text).resolve()
+            try:
+                relative = path.relative_to(root).as_posix()
+            except ValueError:
+                relative = None
+            if not sep or relative is None or not path.is_file() or not names:
+                args.append(arg)
+                if relative is not None:
+                    whole.add(relative)
+                continue
+            ids.append(f"{relative}::{names}")
+            files.add(relative)
+            if path_text not in args:
+                args.append(path_text)
+        config.args[:] = args
+        return cls(tuple(ids), frozenset(files - whole))
+
+    def wants(self, nodeid: str) -> bool:
+        if nodeid.partition("::")[0] not in self.files:
+            return True
+        return any(
+            nodeid == want or nodeid.startswith((want + "::", want + "[")) for want in self.ids
+        )
+
+    def unmatched(self, nodeids: Iterable[str]) -> list[str]:
+        found = list(nodeids)
+        return [
+            want
+            for want in self.ids
+            if not any(n == want or n.startswith((want + "::", want + "[")) for n in found)
+        ]
+
+
+class RunSide:
+    """Registered as ``tdd-run`` in a single process and in each xdist worker."""
+
+    def __init__(
+        self, config: pytest.Config, settings: Settings, sighting: Sighting, selection: Selection
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.sighting = sighting
+        self.selection = selection
+        self.worker = hasattr(config, "workerinput")
+        cache = getattr(config, "cache", None)
+        self.sources = SourceCache(cache.get(CACHE_KEY, None) if cache is not None else None)
+        self.origins = Origins(settings.rootpath)
+        self.pending: dict[tuple[str, str], BaseException] = {}
+        self.new: frozenset[str] = frozenset()  # tests without evidence (red runs only)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        nodeid = report.nodeid
+        is_file = report.passed and nodeid and "::" not in nodeid
+        if is_file and (self.settings.rootpath / nodeid).is_file():
+            self.sighting.files.add(nodeid)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.sighting.partial.update(item.nodeid.partition("::")[0] for item in items)
+
+    def pytest_exception_interact(
+        self, node: pytest.Item | pytest.Collector, call: pytest.CallInfo[Any], report: Any
+    ) -> None:
+        """A test module that cannot be imported: judge its tests as found in its source."""
+        if isinstance(node, pytest.Item) or call.excinfo is None:
+            return
+        origins = Origins(self.settings.rootpath, [str(node.path)])
+        failure = classify(call.excinfo.value, "collect", origins, fail_type=pytest.fail.Exception)
+        self.sighting.broken[node.nodeid] = failure_to_dict(failure)
+        self.sighting.partial.add(node.nodeid.partition("::")[0])
+        if not isinstance(node, pytest.Module):
+            return
+        try:
+            found = identity.find_tests_in_source(
+                node.path.read_text("utf-8"),
+                functions=self.config.getini("python_functions"),
+                classes=self.config.getini("python_classes"),
+            )
+        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+            found = []
+        for names, fingerprint in found:
+            nodeid = "::".join([node.nodeid, *names])
+            self.sighting.source_tests[nodeid] = node.nodeid
+            if self.selection.wants(nodeid):
+                self.sighting.items[nodeid] = (fingerprint, None, None, None)
+                self.sighting.from_source[nodeid] = node.nodeid
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        if not self.selection.ids:
+            return
+        unmatched = self.selection.unmatched([i.nodeid for i in items] + list(self.sighting.items))
+        if unmatched:
+            raise pytest.UsageError(*(self._not_found(want) for want in unmatched))
+        kept = [item for item in items if self.selection.wants(item.nodeid)]
+        dropped = [item for item in items if not self.selection.wants(item.nodeid)]
+        if dropped:
+            items[:] = kept
+            config.hook.pytest_deselected(items=dropped)
+
+    def _not_found(self, want: str) -> str:
+        module = want.partition("::")[0]
+        if module not in self.sighting.broken:
+            return f"not found: {want}"
+        names = sorted(
+            n.partition("::")[2] for n, m in self.sighting.source_tests.items() if m == module
+        )
+        return f"tdd: no test {want} in a module that cannot be imported; its source has " + (
+            ", ".join(names) or "no tests"
+        )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            found = identify(item, self.sources)
+            self.sighting.items[item.nodeid] = (
+                found.fingerprint,
+                found.case,
+                found.deps,
+                exempt_reason(item),
+            )
+            if self.settings.adopt and is_empty(item):
+                self.sighting.empty.add(item.nodeid)
+        self.sighting.partial.update(self.selection.files)
+        self.origins = Origins(self.settings.rootpath, {str(item.path) for item in session.items})
+        if self.settings.phase == "red":
+            self.new = self._without_evidence(session.items)
+
+    def _without_evidence(self, items: Sequence[pytest.Item]) -> frozenset[str]:
+        """The tests that this run's judgement will find without evidence, for their
+        status letters: the same matching as the verdict."""
+        with contextlib.suppress(evidence.EvidenceError):
+            ledger = evidence.load(self.settings.state_file)
+            observations = [
+                Observation(i.nodeid, phases.Identity(fp, case, deps), "not-run", None, exempt)
+                for i in items
+                for fp, case, deps, exempt in [self.sighting.items[i.nodeid]]
+            ]
+            root = self.settings.rootpath
+            missing = {
+                p
+                for p in {n.partition("::")[0] for n in ledger}
+                if p not in self.sighting.files and not (root / p).exists()
+            }
+            return frozenset(phases.without_evidence(observations, ledger, missing))
+        return frozenset()
+
+    @pytest.hookimpl
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
+        if call.excinfo is not None:
+            self.pending[(item.nodeid, call.when)] = call.excinfo.value
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None]:
+        """Annotate the report before any other plugin sees it (a wrapper runs first):
+        the report side folds it, and xdist sends it to the controller."""
+        error = self.pending.pop((report.nodeid, report.when), None) if self.pending else None
+        if error is not None and report.failed:
+            failure = classify(error, report.when, self.origins, fail_type=pytest.fail.Exception)
+            setattr(report, FAILURE_ATTR, failure_to_dict(failure))
+        if report.nodeid in self.new:
+            setattr(report, NEW_ATTR, True)
+        return (yield)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.worker:
+            output = getattr(self.config, "workeroutput", None)
+            if output is not None:
+                output["tdd"] = self.sighting.to_dict()
+                if self.sources.updated:
+                    output["tdd-fingerprints"] = self.sources.stored()
+            return
+        cache = getattr(self.config, "cache", None)
+        if cache is not None and self.sources.updated:
+            cache.set(CACHE_KEY, self.sources.stored())
