@@ -15,14 +15,7 @@ import pytest
 # next run (two ``Identity`` classes that never compare equal).
 import pytest_tdd.plugin  # noqa: F401
 
-from helpers import GitRepo
-
-# Plugins of the test extra that change a run when merely installed stay out of inner runs
-# unless a test asks for them: randomly reorders the tests, hypothesis's plugin costs a
-# second of import per run; pytest-asyncio warns when its loop scope is not set.
-INNER_ADDOPTS = (
-    "-p no:hypothesispytest -p no:randomly -o asyncio_default_fixture_loop_scope=function"
-)
+from helpers import INNER_ADDOPTS, GitRepo
 
 
 @pytest.fixture

@@ -11,6 +11,12 @@ import pytest
 from pytest_tdd import evidence
 
 EVIDENCE = "tdd-evidence.jsonl"
+# Plugins of the test extra that change a run when merely installed stay out of inner runs
+# unless a test asks for them: randomly reorders the tests, hypothesis's plugin costs a
+# second of import per run; pytest-asyncio warns when its loop scope is not set.
+INNER_ADDOPTS = (
+    "-p no:hypothesispytest -p no:randomly -o asyncio_default_fixture_loop_scope=function"
+)
 
 CALC_EMPTY = """
 def unrelated():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_tdd import diffreport
-from pytest_tdd.diffcov import Attribution, DiffCoverage, FileCoverage
+from pytest_tdd.diffcov import NOT_RUN, OTHER_TESTS_ONLY, Attribution, DiffCoverage, FileCoverage
 from pytest_tdd.gitdiff import Base
 
 BASE = Base("origin/main", "a" * 40, "the branch's upstream")
@@ -123,3 +123,88 @@ def test_attribution_lines_name_untested_lines_and_idle_tests() -> None:
         "tdd: new or changed tests that executed no changed line:",
         "    tests/test_calc.py::test_idle",
     ]
+
+
+# The Markdown report's attribution, rendered from the lists themselves
+
+
+def who_tested(attribution: Attribution) -> str:
+    """The attribution section of a Markdown report: everything after its heading ("" when
+    there is no such heading)."""
+    text = diffreport.to_markdown(RESULT, BASE, 80.0, attribution)
+    return text.partition("### Who tested the change\n")[2]
+
+
+def test_the_markdown_report_lists_untested_lines_by_file_and_reason_and_idle_tests() -> None:
+    attribution = Attribution(
+        {"src/calc.py": {14: NOT_RUN, 20: OTHER_TESTS_ONLY, 21: NOT_RUN, 22: NOT_RUN}},
+        ("tests/test_calc.py::test_idle",),
+        {"tests/test_calc.py::test_idle": 0, "tests/test_calc.py::test_add": 3},
+    )
+    assert who_tested(attribution) == (
+        "\n"
+        "#### Changed lines that no new or changed test executed\n"
+        "\n"
+        "| File | Lines | Why |\n"
+        "|---|---|---|\n"
+        "| `src/calc.py` | 14, 21-22 | not run |\n"
+        "| `src/calc.py` | 20 | run by other tests only |\n"
+        "\n"
+        "#### New or changed tests that executed no changed line\n"
+        "\n"
+        "- `tests/test_calc.py::test_idle`\n"
+    )
+
+
+def test_the_markdown_report_says_none_when_new_tests_executed_every_changed_line() -> None:
+    attribution = Attribution(
+        {}, ("tests/test_calc.py::test_idle",), {"tests/test_calc.py::test_idle": 0}
+    )
+    assert who_tested(attribution) == (
+        "\n"
+        "#### Changed lines that no new or changed test executed\n"
+        "\n"
+        "None.\n"
+        "\n"
+        "#### New or changed tests that executed no changed line\n"
+        "\n"
+        "- `tests/test_calc.py::test_idle`\n"
+    )
+
+
+def test_the_markdown_report_says_none_when_every_new_test_executed_a_changed_line() -> None:
+    attribution = Attribution(
+        {"src/new module.py": {1: NOT_RUN}}, (), {"tests/test_calc.py::test_add": 3}
+    )
+    assert who_tested(attribution) == (
+        "\n"
+        "#### Changed lines that no new or changed test executed\n"
+        "\n"
+        "| File | Lines | Why |\n"
+        "|---|---|---|\n"
+        "| `src/new module.py` | 1 | not run |\n"
+        "\n"
+        "#### New or changed tests that executed no changed line\n"
+        "\n"
+        "None.\n"
+    )
+
+
+def test_the_markdown_report_says_so_when_no_new_test_ran() -> None:
+    attribution = Attribution({}, (), {})
+    assert who_tested(attribution).endswith(
+        "#### New or changed tests that executed no changed line\n"
+        "\n"
+        "None: no new or changed test ran.\n"
+    )
+
+
+def test_the_markdown_report_keeps_a_test_id_with_backticks_in_one_code_span() -> None:
+    odd = "t.py::test_a[`x`]"
+    attribution = Attribution({}, (odd,), {odd: 0})
+    assert who_tested(attribution).endswith("- `` t.py::test_a[`x`] ``\n")
+
+
+def test_the_markdown_report_escapes_a_pipe_in_a_file_of_untested_lines() -> None:
+    attribution = Attribution({"src/a|b.py": {3: NOT_RUN}}, (), {"t.py::test_a": 1})
+    assert "| `src/a\\|b.py` | 3 | not run |\n" in who_tested(attribution)

@@ -34,7 +34,7 @@ def ledger(*records: Record) -> evidence.Ledger:
 def test_the_text_is_sorted_one_record_per_line_with_a_trailing_newline() -> None:
     text = evidence.dumps(ledger(LEGACY, GREEN, RED))
     lines = text.splitlines()
-    assert lines[0] == '{"pytest-tdd-evidence": 1}'
+    assert lines[0] == '{"pytest-tdd-evidence": 2}'
     assert [line.split('"', 4)[3] for line in lines[1:]] == [
         RED.nodeid,
         GREEN.nodeid,
@@ -98,7 +98,7 @@ def test_an_id_with_a_lone_surrogate_survives_a_round_trip() -> None:
         ('{"pytest-tdd-evidence": 1}\n{"id": "a", "status": "red"', "line 2: not valid JSON"),
         ("not json at all\n", "line 1: not valid JSON"),
         ('{"id": "a", "status": "legacy", "fp": "0"}\n', "line 1: missing the header"),
-        ('{"pytest-tdd-evidence": 2}\n', "format version 2"),
+        ('{"pytest-tdd-evidence": 3}\n', "format version 3"),
         ('{"pytest-tdd-evidence": "1"}\n', "format version '1'"),
         ('{"pytest-tdd-evidence": 1}\n[1, 2]\n', "line 2: a record must be a JSON object"),
         ('{"pytest-tdd-evidence": 1}\n{"id": "a", "status": "blue", "fp": "0"}\n', "status"),
@@ -273,3 +273,13 @@ def test_characters_that_some_tools_take_for_line_breaks_are_escaped() -> None:
 def test_a_file_with_windows_line_ends_is_read() -> None:
     text = evidence.dumps(ledger(RED, LEGACY)).replace("\n", "\r\n")
     assert evidence.parse(text, "f") == ledger(RED, LEGACY)
+
+
+def test_a_version_1_file_is_parsed_but_load_names_the_upgrade(tmp_path: Path) -> None:
+    text = '{"pytest-tdd-evidence": 1}\n{"id": "a", "status": "legacy", "fp": "0"}\n'
+    assert list(evidence.parse(text, "f")) == ["a"]
+    path = tmp_path / "e.jsonl"
+    path.write_text(text, "utf-8")
+    with pytest.raises(EvidenceError, match=r"format version 1 .*pytest --tdd-upgrade"):
+        evidence.load(path)
+    assert evidence.load_any(path)[0] == 1

@@ -387,6 +387,32 @@ def test_scheme_2_does_not_rename_the_parameters_of_a_nested_function() -> None:
     assert scheme2_fp(one) != scheme2_fp(two)
 
 
+def test_scheme_2_does_not_rename_a_module_imported_by_its_dotted_name() -> None:
+    reads_the_module = function("import os.path\nassert f(os)\nos = g()")
+    reads_a_local_too_early = function("import os.path\nassert f(other)\nother = g()")
+    assert scheme2_fp(reads_the_module) != scheme2_fp(reads_a_local_too_early)
+
+
+def test_scheme_2_takes_a_walrus_in_a_comprehension_to_bind_in_the_function() -> None:
+    reads_the_walrus = function("assert [(y := v) for v in g()]\nassert y")
+    reads_a_global = function("assert [(z := v) for v in g()]\nassert y")
+    assert scheme2_fp(reads_the_walrus) != scheme2_fp(reads_a_global)
+
+
+def test_scheme_2_takes_a_dict_comprehension_to_be_a_scope_of_its_own() -> None:
+    one = function("assert x\nassert {x: 1 for x in g()}")
+    two = function("assert y\nassert {y: 1 for y in g()}")
+    assert scheme2_fp(one) != scheme2_fp(two)
+
+
+def test_scheme_2_renames_a_local_that_a_global_declaration_hides_from_a_nested_scope() -> None:
+    body = "NAME = 1\ndef outer():\n    global x\n    def inner():\n        return x\n"
+    body += "    return inner\nassert outer()() == NAME"
+    one = function(body.replace("NAME", "x"))
+    two = function(body.replace("NAME", "y"))
+    assert scheme2_fp(one) == scheme2_fp(two)
+
+
 # Pairs of sources that scheme 1 gives one fingerprint: so must scheme 2.
 SAME_IN_BOTH_SCHEMES = {
     "whitespace and comments": (

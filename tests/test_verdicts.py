@@ -290,3 +290,14 @@ def test_red_by_node_id_in_an_unimportable_module_under_xdist(tdd: pytest.Pytest
     result = tdd.runpytest("--tdd-phase=red", "-n", "2", "test_export.py::TestToCsv::test_rows")
     assert result.ret == OK
     assert statuses(tdd) == {"test_export.py::TestToCsv::test_rows": "red"}
+
+
+def test_a_red_record_names_project_files_relative_to_the_rootdir(tdd: pytest.Pytester) -> None:
+    tdd.mkdir("pkg")
+    tdd.makepyfile(**{"pkg/__init__": "", "test_pkg": "def test_x():\n    from pkg import x\n"})
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == OK
+    (record,) = ledger(tdd)["test_pkg.py::test_x"]
+    assert record.message is not None
+    assert str(tdd.path) not in record.message
+    assert "(pkg/__init__.py)" in record.message

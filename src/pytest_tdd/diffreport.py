@@ -6,7 +6,8 @@ decimals and compared unrounded: 79.99% is below 80%.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pytest_tdd.diffcov import Attribution, DiffCoverage, FileCoverage
@@ -165,6 +166,44 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|")
 
 
+def _code(text: str) -> str:
+    """``text`` as one Markdown code span, whatever backticks it holds: fenced by more
+    backticks than its longest run, and padded with a space (which Markdown strips)."""
+    runs = re.findall("`+", text)
+    if not runs:
+        return f"`{text}`"
+    fence = "`" * (max(map(len, runs)) + 1)
+    return f"{fence} {text} {fence}"
+
+
+def _by_reason(reasons: Mapping[int, str]) -> list[tuple[str, list[int]]]:
+    """A file's untested lines grouped by reason, the group with the first line first."""
+    groups: dict[str, list[int]] = {}
+    for line in sorted(reasons):
+        groups.setdefault(reasons[line], []).append(line)
+    return list(groups.items())
+
+
+def _attribution_markdown(attribution: Attribution) -> list[str]:
+    lines = ["### Who tested the change", ""]
+    lines += ["#### Changed lines that no new or changed test executed", ""]
+    if attribution.untested:
+        lines += ["| File | Lines | Why |", "|---|---|---|"]
+        for path, reasons in attribution.untested.items():
+            for why, numbers in _by_reason(reasons):
+                lines.append(f"| {_cell(_code(path))} | {ranges(numbers)} | {_cell(why)} |")
+    else:
+        lines.append("None.")
+    lines += ["", "#### New or changed tests that executed no changed line", ""]
+    if attribution.idle_tests:
+        lines += [f"- {_code(test)}" for test in attribution.idle_tests]
+    elif attribution.lines_by_test:
+        lines.append("None.")
+    else:
+        lines.append("None: no new or changed test ran.")
+    return lines
+
+
 def to_markdown(
     result: DiffCoverage,
     base: Base,
@@ -196,7 +235,6 @@ def to_markdown(
             lines.append(
                 f"| `{_cell(f.path)}` | {shown} | {ranges(f.missing)} | {ranges(f.partial)} |"
             )
-    if attribution is not None and (attribution.untested or attribution.idle_tests):
-        lines += ["", "### Who tested the change", ""]
-        lines += [f"- {line.strip()}" for line in attribution_lines(attribution)[1:]]
+    if attribution is not None:
+        lines += ["", *_attribution_markdown(attribution)]
     return "\n".join(lines) + "\n"

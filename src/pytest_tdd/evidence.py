@@ -1,8 +1,9 @@
 """The evidence file: a committed, reviewable record of what each test was seen doing.
 
-Format (version 1): UTF-8 text, one JSON object per line. The first line is the header
-``{"pytest-tdd-evidence": 1}``; every other line is one record, sorted by test id, keys
-in a fixed order. One record per line makes the file friendly to git's ``merge=union``:
+Format (version 2): UTF-8 text, one JSON object per line. The first line is the header
+``{"pytest-tdd-evidence": 2}``; every other line is one record, sorted by test id, keys
+in a fixed order. Version 1 (fingerprint scheme 1, no ``deps``) is read only by the
+upgrade (``pytest --tdd-upgrade``). One record per line makes the file friendly to git's ``merge=union``:
 two branches that add different tests merge into a valid file. A union merge can also
 leave two lines for one test; both are kept as candidates, and the run that judges the
 test picks the one that matches its current code.
@@ -30,7 +31,10 @@ from pathlib import Path
 from typing import Literal
 
 FORMAT_KEY = "pytest-tdd-evidence"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 holds fingerprints of scheme 1 and no ``deps``: it is read only to upgrade it.
+READABLE_VERSIONS = (1, 2)
+UPGRADE_COMMAND = "pytest --tdd-upgrade"
 STATUSES = ("red", "green", "legacy")
 Status = Literal["red", "green", "legacy"]
 
@@ -197,22 +201,27 @@ def _not_json(line: str, where: str, error: ValueError | RecursionError) -> Evid
     return EvidenceError(f"{where}: not valid JSON ({error})")
 
 
-def _check_header(data: object, where: str, source: str) -> None:
+def _check_header(data: object, where: str, source: str) -> int:
     if not isinstance(data, dict) or FORMAT_KEY not in data:
         raise EvidenceError(f"{where}: missing the header line of a pytest-tdd file")
     version = data[FORMAT_KEY]
-    if type(version) is not int or version != FORMAT_VERSION:
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise EvidenceError(
             f"evidence file {source}: format version {version!r} is not supported "
             f"by this pytest-tdd (it reads version {FORMAT_VERSION}); upgrade pytest-tdd"
         )
+    return version
 
 
 def parse(text: str, source: str) -> Ledger:
     """Read the file's text; raise ``EvidenceError`` naming ``source`` and the line."""
+    return _parse(text, source)[1]
+
+
+def _parse(text: str, source: str) -> tuple[int, Ledger]:
     ledger: Ledger = {}
     loads = json.loads
-    header_seen = False
+    version = 0
     # Lines end at "\n" only (and "\r\n" from a checkout that converts line ends):
     # str.splitlines would also break at characters such as U+2028 inside a message.
     for number, raw in enumerate(text.split("\n"), start=1):
@@ -223,9 +232,8 @@ def parse(text: str, source: str) -> Ledger:
             data = loads(line)
         except (ValueError, RecursionError) as error:
             raise _not_json(line, f"evidence file {source}: line {number}", error) from None
-        if not header_seen:
-            _check_header(data, f"evidence file {source}: line {number}", source)
-            header_seen = True
+        if not version:
+            version = _check_header(data, f"evidence file {source}: line {number}", source)
             continue
         record = _record(data, source, number)
         candidates = ledger.get(record.nodeid)
@@ -233,22 +241,35 @@ def parse(text: str, source: str) -> Ledger:
             ledger[record.nodeid] = (record,)
         elif record not in candidates:
             ledger[record.nodeid] = (*candidates, record)
-    return ledger
+    return version or FORMAT_VERSION, ledger
 
 
 def load(path: Path) -> Ledger:
-    """The ledger in ``path``; empty if there is no such file."""
+    """The ledger in ``path``; empty if there is no such file. A file of an older format
+    version is refused with the command that upgrades it."""
+    version, ledger = load_any(path)
+    if version != FORMAT_VERSION:
+        raise EvidenceError(
+            f"evidence file {path}: format version {version} holds fingerprints of an "
+            f"older scheme; run `{UPGRADE_COMMAND}` once to re-bind each record to its "
+            "test's current code"
+        )
+    return ledger
+
+
+def load_any(path: Path) -> tuple[int, Ledger]:
+    """The format version and ledger in ``path``, of any version this package reads."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return {}
+        return FORMAT_VERSION, {}
     except OSError as error:
         raise EvidenceError(f"evidence file {path}: cannot read it ({error})") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise EvidenceError(f"evidence file {path}: not UTF-8 text ({error})") from None
-    return parse(text, str(path))
+    return _parse(text, str(path))
 
 
 def save(path: Path, ledger: Mapping[str, tuple[Record, ...]]) -> None:

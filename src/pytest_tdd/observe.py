@@ -26,7 +26,8 @@ FAILURE_ATTR = "tdd_failure"  # set on failed reports; reports travel to the con
 NEW_ATTR = "tdd_new"  # set on the reports of a red run's tests that have no evidence
 
 
-CACHE_KEY = "tdd/fingerprints-v1"  # in pytest's cache; the version names the algorithm
+# In pytest's cache; the version names the fingerprint scheme.
+CACHE_KEY = f"tdd/fingerprints-v{identity.SCHEME}"
 
 
 def _valid_entry(entry: object) -> bool:
@@ -45,7 +46,8 @@ class SourceCache:
     """Each test file read and parsed at most once per run, and not at all when it is
     unchanged since a run that stored its fingerprints (keyed on the file's content)."""
 
-    def __init__(self, stored: object = None) -> None:
+    def __init__(self, stored: object = None, scheme: int = identity.SCHEME) -> None:
+        self.scheme = scheme
         self._indexes: dict[str, identity.SourceIndex | None] = {}
         self._stored: dict[str, Any] = {}
         if isinstance(stored, dict):
@@ -69,7 +71,7 @@ class SourceCache:
                 index = identity.SourceIndex({int(k): v for k, v in entry["lines"].items()})
             else:
                 with contextlib.suppress(SyntaxError, UnicodeDecodeError, ValueError):
-                    index = identity.index_source(data.decode("utf-8"))
+                    index = identity.index_source(data.decode("utf-8"), scheme=self.scheme)
                 if index is not None:
                     lines = {str(k): v for k, v in index.by_line.items()}
                     self._stored[filename] = {"hash": digest, "lines": lines}

@@ -43,6 +43,11 @@ def pytest_configure(config: pytest.Config) -> None:
         if settings.json_path is not None:
             config.pluginmanager.register(CollectOnlyReport(settings), REPORT_NAME)
         return
+    if settings.upgrade:
+        from pytest_tdd.upgrade import Upgrade
+
+        config.pluginmanager.register(Upgrade(config, settings), "tdd-upgrade")
+        return
     if not settings.active:
         return
     worker = hasattr(config, "workerinput")

@@ -170,9 +170,6 @@ class _Judge:
     def __init__(self, origins: Origins, fail_type: type[BaseException]) -> None:
         self.origins = origins
         self.fail_type = fail_type
-        module = sys.modules.get(fail_type.__module__)
-        filename = getattr(module, "__file__", None) or ""
-        self.pytest_dir = os.path.dirname(os.path.abspath(filename)) + os.sep
 
     def judge(self, error: BaseException) -> Verdict:
         members = _members(error)
@@ -229,7 +226,7 @@ class _Judge:
         """pytest's ``Failed``: from the test or the project, or from pytest or a plugin."""
         if _TIMEOUT.match(message) or any(_module_name(f) == _TIMEOUT_MODULE for f in frames):
             return self.timeout(frames)
-        raiser = next((f for f in reversed(frames) if not self.in_pytest(f)), None)
+        raiser = next((f for f in reversed(frames) if not _in_pytest(f)), None)
         if raiser is not None and self.origins.of_file(_filename(raiser)) != "external":
             return "assertion", "pytest.fail or pytest.raises"
         return None, "pytest or a plugin failed the test, not the test's code"
@@ -240,7 +237,7 @@ class _Judge:
         for frame in frames:
             if _module_name(frame) == _TIMEOUT_MODULE:
                 break
-            if not self.in_pytest(frame):
+            if not _in_pytest(frame):
                 interrupted.append(frame)
         origin = self.origin(interrupted)
         if origin == "project":
@@ -265,9 +262,6 @@ class _Judge:
             "raised in the test's own code, on a value that is not the project's (a bug in"
             " the test)"
         )
-
-    def in_pytest(self, frame: FrameType) -> bool:
-        return _filename(frame).startswith(self.pytest_dir)
 
     def origin(self, frames: list[FrameType]) -> Origin:
         """Where the error came from: the innermost frame that is not library code."""
@@ -309,8 +303,14 @@ def _filename(frame: FrameType) -> str:
     return frame.f_code.co_filename
 
 
-def _module_name(frame: FrameType) -> object:
-    return frame.f_globals.get("__name__")
+def _module_name(frame: FrameType) -> str:
+    name = frame.f_globals.get("__name__")
+    return name if isinstance(name, str) else ""
+
+
+def _in_pytest(frame: FrameType) -> bool:
+    """Is this pytest's own code? (Its exceptions claim to live in ``builtins``.)"""
+    return _module_name(frame).partition(".")[0] in ("_pytest", "pytest")
 
 
 def _first_line(error: BaseException) -> str:

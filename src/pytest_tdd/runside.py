@@ -9,8 +9,9 @@ through ``workeroutput``. It never judges and never writes the evidence file.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Generator, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from pytest_tdd.observe import (
     is_empty,
 )
 from pytest_tdd.phases import Observation
-from pytest_tdd.reasons import Origins, classify
+from pytest_tdd.reasons import Failure, Origins, classify
 from pytest_tdd.settings import Settings
 
 
@@ -121,7 +122,7 @@ class RunSide:
             return
         origins = Origins(self.settings.rootpath, [str(node.path)])
         failure = classify(call.excinfo.value, "collect", origins, fail_type=pytest.fail.Exception)
-        self.sighting.broken[node.nodeid] = failure_to_dict(failure)
+        self.sighting.broken[node.nodeid] = failure_to_dict(self._relative(failure))
         self.sighting.partial.add(node.nodeid.partition("::")[0])
         if not isinstance(node, pytest.Module):
             return
@@ -130,6 +131,7 @@ class RunSide:
                 node.path.read_text("utf-8"),
                 functions=self.config.getini("python_functions"),
                 classes=self.config.getini("python_classes"),
+                scheme=identity.SCHEME,
             )
         except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
             found = []
@@ -201,6 +203,14 @@ class RunSide:
             return frozenset(phases.without_evidence(observations, ledger, missing))
         return frozenset()
 
+    def _relative(self, failure: Failure) -> Failure:
+        """The failure with the rootdir's path left out of its message: the evidence file
+        is committed, and must read the same on every machine."""
+        prefix = str(self.settings.rootpath) + os.sep
+        if prefix not in failure.message:
+            return failure
+        return replace(failure, message=failure.message.replace(prefix, ""))
+
     @pytest.hookimpl
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
         if call.excinfo is not None:
@@ -213,7 +223,7 @@ class RunSide:
         error = self.pending.pop((report.nodeid, report.when), None) if self.pending else None
         if error is not None and report.failed:
             failure = classify(error, report.when, self.origins, fail_type=pytest.fail.Exception)
-            setattr(report, FAILURE_ATTR, failure_to_dict(failure))
+            setattr(report, FAILURE_ATTR, failure_to_dict(self._relative(failure)))
         if report.nodeid in self.new:
             setattr(report, NEW_ATTR, True)
         return (yield)

@@ -42,6 +42,10 @@ ADOPT_HELP = (
     "Record every collected test that passes as existing (legacy) evidence, so that a "
     "project with an existing suite can start using pytest-tdd."
 )
+UPGRADE_HELP = (
+    "Move an evidence file of an older format version to the current one: collect the "
+    "tests (none is run) and re-bind each record to its test's current code."
+)
 JSON_HELP = "Write a machine-readable report of this run to PATH."
 LOCK_TIMEOUT_HELP = (
     "How many seconds a run waits for another run to finish writing the evidence file "
@@ -97,6 +101,7 @@ class Settings:
     rootpath: Path
     lock_timeout: float = 60.0
     diff: DiffSettings | None = None  # None: diff coverage is off
+    upgrade: bool = False
 
     @property
     def active(self) -> bool:
@@ -113,6 +118,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--tdd-phase", metavar="PHASE", dest="tdd_phase", help=PHASE_HELP)
     group.addoption("--tdd-state-file", metavar="PATH", dest="tdd_state_file", help=STATE_FILE_HELP)
     group.addoption("--tdd-adopt", action="store_true", dest="tdd_adopt", help=ADOPT_HELP)
+    group.addoption("--tdd-upgrade", action="store_true", dest="tdd_upgrade", help=UPGRADE_HELP)
     group.addoption("--tdd-json", metavar="PATH", dest="tdd_json", help=JSON_HELP)
     parser.addini("tdd_state_file", STATE_FILE_INI_HELP, default=DEFAULT_STATE_FILE)
     parser.addini("tdd_red_accept", RED_ACCEPT_HELP, type="args", default=list(KINDS))
@@ -166,6 +172,11 @@ def resolve(config: pytest.Config) -> Settings:
             f"--tdd-adopt records passing tests as legacy evidence and cannot be combined "
             f"with the {phase} phase; run it on its own first"
         )
+    upgrade = bool(config.getoption("tdd_upgrade"))
+    if upgrade and (adopt or phase is not None):
+        raise pytest.UsageError(
+            "--tdd-upgrade only re-binds the evidence file; run it on its own, then the phase"
+        )
     accept = [str(v) for v in config.getini("tdd_red_accept")]
     unknown = sorted(set(accept) - set(KINDS))
     if unknown or not accept:
@@ -198,6 +209,7 @@ def resolve(config: pytest.Config) -> Settings:
         rootpath=config.rootpath,
         lock_timeout=lock_timeout,
         diff=diff,
+        upgrade=upgrade,
     )
 
 
