@@ -19,9 +19,9 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = identity.index_source
 
-    def counting(source: str) -> identity.SourceIndex:
+    def counting(source: str, *, scheme: int = identity.SCHEME) -> identity.SourceIndex:
         seen.append(source)
-        return real(source)
+        return real(source, scheme=scheme)
 
     monkeypatch.setattr(identity, "index_source", counting)
     return seen

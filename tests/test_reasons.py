@@ -23,6 +23,7 @@ from pytest_tdd.reasons import Origins
 _counter = itertools.count()
 
 PROJECT = """
+import dataclasses
 import functools
 import json
 
@@ -78,6 +79,16 @@ class _Wrapper:
 
 def cached(func):
     return _Wrapper(func)
+
+
+async def fetch():
+    pass  # does not return the data yet
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
 """
 
 Run = Callable[[str], tuple[BaseException, Origins]]
@@ -148,6 +159,7 @@ def test_assertions_and_stubs_are_kind_assertion(run: Run, body: str) -> None:
         "proj.Calc(base=1, scale=2)",
         "proj.Calc().add(1)",
         "calc = proj.Calc()\ncalc.add(1, 2, 3)",
+        "proj.Point(1, 2, 3)",
     ],
     ids=[
         "missing-function",
@@ -159,6 +171,7 @@ def test_assertions_and_stubs_are_kind_assertion(run: Run, body: str) -> None:
         "unexpected-keyword-init",
         "missing-argument",
         "too-many-arguments",
+        "dataclass-signature",
     ],
 )
 def test_reaching_for_project_code_that_does_not_exist_is_missing_api(run: Run, body: str) -> None:
@@ -421,6 +434,15 @@ def test_an_exception_holding_a_tuple_of_exceptions_is_judged_as_a_group(run: Ru
         "first, second = proj.words('a b')",
         "a, b = proj.triple()",
         "@proj.cached\ndef double(x):\n    return 2 * x\nassert double.cache_contains(1) is False",
+        "assert list(proj.split('a b')) == ['a', 'b']",
+        "assert [*proj.split('a b')] == ['a', 'b']",
+        "for key, value in proj.words('a b'):\n    assert key",
+        "assert -proj.Matrix([[1]]) == proj.Matrix([[-1]])",
+        "total = proj.Matrix()\ntotal += proj.Matrix()",
+        "import asyncio\nasync def main():\n    return (await proj.fetch())[0]\n"
+        "asyncio.run(main())",
+        "class Holder:\n    pass\nholder = Holder()\nholder.matrix = proj.Matrix()\n"
+        "holder.matrix[0]",
     ],
     ids=[
         "not-subscriptable",
@@ -441,6 +463,13 @@ def test_an_exception_holding_a_tuple_of_exceptions_is_judged_as_a_group(run: Ru
         "not-enough-values",
         "too-many-values",
         "attribute-of-a-project-wrapper",
+        "list-of-none",
+        "star-of-none",
+        "unpack-in-a-for",
+        "unary-operand",
+        "augmented-assignment",
+        "awaited-result",
+        "attribute-chain",
     ],
 )
 def test_a_project_value_without_the_protocol_the_test_uses_is_missing_api(

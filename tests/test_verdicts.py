@@ -301,3 +301,15 @@ def test_a_red_record_names_project_files_relative_to_the_rootdir(tdd: pytest.Py
     assert record.message is not None
     assert str(tdd.path) not in record.message
     assert "(pkg/__init__.py)" in record.message
+
+
+def test_adopt_names_each_new_test_it_adopts_once_the_project_has_evidence(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(calc=CALC_ADD, test_calc=TEST_ADD)
+    tdd.runpytest("--tdd-adopt")
+    tdd.makepyfile(test_more="import calc\n\ndef test_more():\n    assert calc.add(2, 2) == 4\n")
+    result = tdd.runpytest("--tdd-adopt")
+    result.stdout.fnmatch_lines(
+        ["tdd: adopted test_more.py::test_more: it had no evidence and was never seen failing"]
+    )

@@ -78,6 +78,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -491,21 +492,29 @@ class ModuleIndex:
         the members it loads through its first parameter when it is a method."""
         found = self._references.get(path)
         if found is None:
-            found = self._references[path] = self._find_references(path)
+            heads = self.statements.keys() | self.imports.keys()
+            found = self.references_among(path, heads, bool(self.star_imports))
+            self._references[path] = found
         return found
 
-    def _find_references(self, path: Chain) -> tuple[frozenset[Chain], frozenset[str]]:
+    def references_among(
+        self, path: Chain, heads: AbstractSet[str], open_names: bool
+    ) -> tuple[frozenset[Chain], frozenset[str]]:
+        """``references``, of the names in ``heads`` only (all names when ``open_names``):
+        a function whose source mentions none of them is not walked at all."""
         method = len(path) > 1
-        heads = self.statements.keys() | self.imports.keys()
-        open_names = bool(self.star_imports)  # any name may come from a star import
         names: set[Chain] = set()
         members: set[str] = set()
         for statement in self._statements_of(path):
             self_name = _self_name(statement) if method else None
             end = statement.end_lineno or statement.lineno
-            words = _IDENTIFIER.findall("\n".join(self.lines[_first_line(statement) - 1 : end]))
+            words = set(
+                _IDENTIFIER.findall("\n".join(self.lines[_first_line(statement) - 1 : end]))
+            )
+            if not method:
+                words.discard(path[0])  # the definition itself, reached already
             if not open_names and heads.isdisjoint(words) and self_name not in words:
-                continue  # loads none of the module's names: nothing to walk
+                continue
             top = _Scope()
             _scan(statement, top)
             chains = top.loads + [c for child in top.children for c, _ in child.free()]
@@ -651,11 +660,13 @@ class _Node(NamedTuple):
 
 class _Module(NamedTuple):
     """A module an import names: its file (None for a namespace package), its dotted name
-    when known, and its folder when it is a package found by path."""
+    when known, its folder when it is a package found by path, and whether it is a
+    package."""
 
     file: str | None
     name: str | None = None
     directory: str | None = None
+    package: bool = False
 
 
 ScopeKind = Literal["class", "module"]
@@ -725,6 +736,8 @@ class _Resolver:
         self.root = os.path.abspath(rootpath)
         self.origins = Origins(rootpath)
         self._resolved: dict[tuple[str, Chain], tuple[_Node, ...]] = {}
+        self._heads: dict[str, tuple[frozenset[str], bool]] = {}
+        self._references: dict[tuple[str, Chain], tuple[frozenset[Chain], frozenset[str]]] = {}
         self._closures: dict[_Node, frozenset[_Node]] = {}
         self._lineages: dict[ClassLocation, tuple[ClassLocation, ...]] = {}
         self._conftests: dict[str, tuple[str, ...]] = {}
@@ -744,7 +757,8 @@ class _Resolver:
         if module is None:
             return None
         filename = getattr(module, "__file__", None)
-        return _Module(filename if isinstance(filename, str) else None, name)
+        package = hasattr(module, "__path__")
+        return _Module(filename if isinstance(filename, str) else None, name, None, package)
 
     def _module_at(self, base: str) -> _Module | None:
         """The module at a path without its ``.py``: a file or a package folder."""
@@ -752,7 +766,7 @@ class _Resolver:
             return _Module(base + ".py")
         if os.path.isdir(base):
             init = os.path.join(base, "__init__.py")
-            return _Module(init if os.path.isfile(init) else None, None, base)
+            return _Module(init if os.path.isfile(init) else None, None, base, True)
         return None
 
     def _imported(self, importer: str, found: Import) -> _Module | None:
@@ -763,8 +777,51 @@ class _Resolver:
             base = os.path.dirname(base)
         if not found.module:
             init = os.path.join(base, "__init__.py")
-            return _Module(init if os.path.isfile(init) else None, None, base)
+            return _Module(init if os.path.isfile(init) else None, None, base, True)
         return self._module_at(os.path.join(base, *found.module.split(".")))
+
+    def _may_lead_to_test_code(self, importer: str, found: Import) -> bool:
+        """Can a name bound by this import stand for test code? Not when the module is
+        external, unknown, or a project module that is not a package."""
+        module = self._imported(importer, found)
+        if module is None:
+            return False
+        if module.file is not None:
+            origin = self.origins.of_file(module.file)
+            if origin != "project":
+                return origin == "test"
+        return module.package
+
+    def heads(self, filename: str) -> tuple[frozenset[str], bool]:
+        """The names of a module that may stand for test code (its definitions, and its
+        imports that may lead to test code), and whether a star import may add more."""
+        found = self._heads.get(filename)
+        if found is None:
+            index = self.cache.index(filename)
+            if index is None:
+                found = (frozenset(), False)
+            else:
+                imported = (
+                    name
+                    for name, imports in index.imports.items()
+                    if any(self._may_lead_to_test_code(filename, i) for i in imports)
+                )
+                stars = any(self._may_lead_to_test_code(filename, i) for i in index.star_imports)
+                found = (frozenset(index.statements.keys() | set(imported)), stars)
+            self._heads[filename] = found
+        return found
+
+    def references(self, filename: str, path: Chain) -> tuple[frozenset[Chain], frozenset[str]]:
+        key = (filename, path)
+        found = self._references.get(key)
+        if found is None:
+            index = self.cache.index(filename)
+            if index is None:
+                found = (frozenset(), frozenset())
+            else:
+                found = index.references_among(path, *self.heads(filename))
+            self._references[key] = found
+        return found
 
     def _submodule(self, module: _Module, name: str) -> _Module | None:
         if module.name is not None:
@@ -856,10 +913,7 @@ class _Resolver:
     # the graph
 
     def edges(self, node: _Node) -> Iterator[_Node]:
-        index = self.cache.index(node.file)
-        if index is None:
-            return
-        names, members = index.references(node.path)
+        names, members = self.references(node.file, node.path)
         for chain in names:
             yield from self.resolve(node.file, chain)
         if node.owner is not None:

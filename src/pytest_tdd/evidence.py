@@ -3,10 +3,10 @@
 Format (version 2): UTF-8 text, one JSON object per line. The first line is the header
 ``{"pytest-tdd-evidence": 2}``; every other line is one record, sorted by test id, keys
 in a fixed order. Version 1 (fingerprint scheme 1, no ``deps``) is read only by the
-upgrade (``pytest --tdd-upgrade``). One record per line makes the file friendly to git's ``merge=union``:
-two branches that add different tests merge into a valid file. A union merge can also
-leave two lines for one test; both are kept as candidates, and the run that judges the
-test picks the one that matches its current code.
+upgrade (``pytest --tdd-upgrade``). One record per line makes the file friendly to
+git's ``merge=union``: two branches that add different tests merge into a valid file. A
+union merge can also leave two lines for one test; both are kept as candidates, and the
+run that judges the test picks the one that matches its current code.
 
 Pure except ``load``, ``save`` and ``update``. ``save`` writes atomically (a temporary
 file in the same folder, flushed to disk, then ``os.replace``), so a reader sees the old

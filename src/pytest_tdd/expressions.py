@@ -40,6 +40,8 @@ Operation = Literal[
     "iteration",
     "unpacking",
     "the operator",
+    "the unary operator",
+    "comparison",
     "next()",
     "the with statement",
     "await",
@@ -60,8 +62,8 @@ _PROTOCOL_ERRORS: tuple[tuple[type[BaseException], Operation, str], ...] = (
     (TypeError, "unpacking", r"^cannot unpack non-iterable "),
     (ValueError, "unpacking", r"^(not enough|too many) values to unpack\b"),
     (TypeError, "the operator", r"^unsupported operand type\(s\) for "),
-    (TypeError, "the operator", r"^bad operand type for unary "),
-    (TypeError, "the operator", r"^'.+' not supported between instances of "),
+    (TypeError, "the unary operator", r"^bad operand type for unary "),
+    (TypeError, "comparison", r"^'.+' not supported between instances of "),
     (TypeError, "next()", r"object is not an (async )?iterator$"),
     (TypeError, "the with statement", r"support the (asynchronous )?context manager protocol"),
     (AttributeError, "the with statement", r"^__a?(enter|exit)__$"),  # Python 3.10
@@ -134,8 +136,14 @@ def _operands(operation: Operation, node: ast.AST) -> list[ast.expr]:
         return _iterated(node)
     if operation == "unpacking":
         return _unpacked(node)
-    if operation == "the operator":
-        return _operator_operands(node)
+    if operation == "the operator" and isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if operation == "the operator" and isinstance(node, ast.AugAssign):
+        return [node.target, node.value]
+    if operation == "the unary operator" and isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if operation == "comparison" and isinstance(node, ast.Compare):
+        return [node.left, *node.comparators]
     if operation == "the with statement" and isinstance(node, (ast.With, ast.AsyncWith)):
         return [item.context_expr for item in node.items]
     if operation == "await" and isinstance(node, ast.Await):
@@ -152,7 +160,7 @@ def _iterated(node: ast.AST) -> list[ast.expr]:
         return [node.iter]
     if isinstance(node, _COMPREHENSIONS):
         return [generator.iter for generator in node.generators]
-    if isinstance(node, (ast.Starred, ast.YieldFrom)):
+    if isinstance(node, ast.Starred):
         return [node.value]
     if isinstance(node, ast.Compare):
         pairs = zip(node.ops, node.comparators, strict=True)
@@ -167,20 +175,6 @@ def _unpacked(node: ast.AST) -> list[ast.expr]:
         return [node.value]
     if isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, _SEQUENCES):
         return [node.iter]
-    if isinstance(node, _COMPREHENSIONS):
-        return [g.iter for g in node.generators if isinstance(g.target, _SEQUENCES)]
-    return []
-
-
-def _operator_operands(node: ast.AST) -> list[ast.expr]:
-    if isinstance(node, ast.BinOp):
-        return [node.left, node.right]
-    if isinstance(node, ast.UnaryOp):
-        return [node.operand]
-    if isinstance(node, ast.AugAssign):
-        return [node.target, node.value]
-    if isinstance(node, ast.Compare):
-        return [node.left, *node.comparators]
     return []
 
 

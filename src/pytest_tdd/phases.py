@@ -431,6 +431,8 @@ def adopt(
             verdict = "re-adopted" if m.state == "changed" else "adopted"
             if verdict == "re-adopted" and m.previous is not None:
                 note = f"its code changed since its {m.previous.status} evidence"
+            elif ledger:  # past onboarding, each adopted test is named
+                note = "it had no evidence and was never seen failing"
             record = Record(
                 o.nodeid, "legacy", o.identity.fingerprint, o.identity.case, deps=o.identity.deps
             )

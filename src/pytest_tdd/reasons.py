@@ -1,30 +1,26 @@
 """Why did a test fail, and does that failure count as red?
 
 A test counts as red only when it fails because the feature it describes is not there
-yet. The rule, in the order it is applied (docs/red-reasons.md has examples):
+yet. The rule, in the order it is applied (docs/red-reasons.md shows examples):
 
-* never red: a failure in setup or teardown (a fixture), a syntax error;
-* an exception group (``ExceptionGroup``, a backport's, anything holding an
-  ``exceptions`` tuple of exceptions) is judged by its members: red, with the weakest
-  member's kind, when every member is red; else the wrong reason, naming the member;
+* a failure in setup or teardown (a fixture) and a syntax error are never red;
+* an exception group is judged by its members: red with the weakest member's kind
+  (``KINDS`` is strongest first) when every member is red, else the wrong reason;
 * pytest's ``Failed``: a pytest-timeout timeout is ``error`` when it interrupted the
-  project's code and the wrong reason anywhere else; any other ``Failed`` is
-  ``assertion`` when raised from the test's or the project's code (``pytest.fail``, a
-  ``pytest.raises`` that did not raise) and the wrong reason when pytest itself or a
-  plugin raised it;
-* ``assertion``: an ``AssertionError``, a doctest's wrong output, ``NotImplementedError``
-  raised by a stub in the project;
-* ``missing-api``: a reach for project code that is not there: an ``ImportError`` of a
-  project module or of one that does not exist, an ``AttributeError`` on a project object
-  (judged by its type), a ``TypeError`` from a call that does not fit a project
-  callable's signature, a protocol error on the test's own line on a value that comes
-  from the project (``expressions``);
+  project's code, else the wrong reason; any other is ``assertion`` when raised from the
+  test's or the project's code, and the wrong reason when pytest or a plugin raised it;
+* ``assertion``: ``AssertionError``, a doctest's wrong output, ``NotImplementedError``
+  from a stub in the project;
+* ``missing-api``: an ``ImportError`` of a project module or of one that does not exist,
+  an ``AttributeError`` on a project object (judged by its type), a ``TypeError`` of a
+  call that does not fit a project callable, a protocol error on the test's own line on
+  a value from the project (``expressions``);
 * ``error``: any other exception raised inside the project's own code;
-* anything else is the wrong reason: a typo or bug in the test itself, a library called
+* anything else is the wrong reason: a typo or a bug in the test, a library called
   directly from the test.
 
-This module inspects exceptions, tracebacks and loaded modules, but imports nothing
-from pytest: the plugin passes in pytest's ``Failed`` type.
+Pure: it inspects exceptions, tracebacks and loaded modules, and imports nothing from
+pytest (the plugin passes in pytest's ``Failed`` type).
 """
 
 from __future__ import annotations
@@ -45,7 +41,6 @@ from types import (
     BuiltinFunctionType,
     FrameType,
     FunctionType,
-    MethodType,
     ModuleType,
     TracebackType,
 )
@@ -58,7 +53,7 @@ When = Literal["setup", "call", "teardown", "collect"]
 KINDS: tuple[RedKind, ...] = ("assertion", "missing-api", "error")  # strongest first
 MESSAGE_LIMIT = 200
 Origin = Literal["test", "project", "external"]
-Verdict = tuple["RedKind | None", str]  # the kind (None: the wrong reason) and why
+Verdict = tuple[RedKind | None, str]  # the kind (None: the wrong reason) and why
 
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 _EXTERNAL_DIRS = frozenset({"site-packages", "dist-packages", ".tox", ".nox", "node_modules"})
@@ -135,8 +130,6 @@ class Origins:
         by its type, whatever ``__module__`` a decorator copied onto it."""
         if isinstance(obj, ModuleType):
             return self.owns_module(obj)
-        if isinstance(obj, MethodType):
-            obj = obj.__func__
         if isinstance(obj, FunctionType) and not obj.__code__.co_filename.startswith("<"):
             return self.of_file(obj.__code__.co_filename) == "project"
         if isinstance(obj, (type, FunctionType, BuiltinFunctionType)):
@@ -228,7 +221,7 @@ class _Judge:
             return self.timeout(frames)
         raiser = next((f for f in reversed(frames) if not _in_pytest(f)), None)
         if raiser is not None and self.origins.of_file(_filename(raiser)) != "external":
-            return "assertion", "pytest.fail or pytest.raises"
+            return "assertion", "pytest.fail, pytest.raises or pytest.warns"
         return None, "pytest or a plugin failed the test, not the test's code"
 
     def timeout(self, frames: list[FrameType]) -> Verdict:
@@ -239,10 +232,10 @@ class _Judge:
                 break
             if not _in_pytest(frame):
                 interrupted.append(frame)
-        origin = self.origin(interrupted)
-        if origin == "project":
+        if self.origin(interrupted) == "project":
             return "error", "a timeout while in the project's code: the project did not finish"
-        where = "the test's own code" if origin == "test" else "third-party code"
+        innermost = self.origins.of_file(_filename(interrupted[-1])) if interrupted else None
+        where = "the test's own code" if innermost == "test" else "third-party code"
         return None, f"a timeout while in {where}: the test did not finish"
 
     def in_test(self, error: BaseException) -> Verdict:
@@ -251,17 +244,13 @@ class _Judge:
         if operation is None:
             return None, "raised in the test's own code (a typo or a bug in the test)"
         assert error.__traceback__ is not None
-        if expressions.comes_from_project(
-            operation, _last(error.__traceback__), self.origins.owns_object
-        ):
+        entry = _last(error.__traceback__)
+        if expressions.comes_from_project(operation, entry, self.origins.owns_object):
             return (
                 "missing-api",
                 f"a value from the project's code does not support {operation} yet",
             )
-        return None, (
-            "raised in the test's own code, on a value that is not the project's (a bug in"
-            " the test)"
-        )
+        return None, "raised in the test's own code, on a value that is not the project's"
 
     def origin(self, frames: list[FrameType]) -> Origin:
         """Where the error came from: the innermost frame that is not library code."""
@@ -276,13 +265,9 @@ def _members(error: BaseException) -> tuple[BaseException, ...] | None:
     """The exceptions an exception group holds; duck-typed, so that the ``exceptiongroup``
     backport of Python 3.10 is recognised as well as the builtin."""
     members = getattr(error, "exceptions", None)
-    if (
-        isinstance(members, tuple)
-        and members
-        and all(isinstance(m, BaseException) for m in members)
-    ):
-        return members
-    return None
+    if not isinstance(members, tuple) or not members:
+        return None
+    return members if all(isinstance(m, BaseException) for m in members) else None
 
 
 def _frames(traceback: TracebackType | None) -> list[FrameType]:
