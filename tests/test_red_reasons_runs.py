@@ -57,6 +57,30 @@ def test_an_async_test_that_pytest_itself_fails_is_the_wrong_reason(tdd: pytest.
     assert ledger(tdd) == {}
 
 
+def test_pytest_fail_from_a_hook_in_conftest_is_the_wrong_reason(tdd: pytest.Pytester) -> None:
+    tdd.makeconftest(
+        """
+        import pytest
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_runtest_call(item):
+            pytest.fail("no test may run today")
+        """
+    )
+    tdd.makepyfile(
+        calc=CALC, test_calc="import calc\n\ndef test_add():\n    assert calc.add(1, 2) == 3\n"
+    )
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "WRONG-REASON test_calc.py::test_add: failed for the wrong reason, pytest or a plugin"
+            " failed the test, not the test's code: Failed: no test may run today",
+        ]
+    )
+    assert ledger(tdd) == {}
+
+
 def test_two_distinct_hypothesis_failures_that_are_both_assertions_are_red(
     tdd: pytest.Pytester,
 ) -> None:

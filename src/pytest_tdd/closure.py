@@ -77,11 +77,11 @@ import inspect
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import pytest
 
@@ -201,12 +201,8 @@ def _chain(node: ast.Attribute) -> tuple[Chain | None, ast.expr]:
     return None, value
 
 
-def _scan_arguments_defaults(args: ast.arguments, scope: _Scope) -> None:
-    for default in args.defaults:
-        _scan(default, scope)
-    for keyword_default in args.kw_defaults:
-        if keyword_default is not None:
-            _scan(keyword_default, scope)
+def _defaults(args: ast.arguments) -> list[ast.expr]:
+    return [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
 
 
 def _function_scope(args: ast.arguments, body: Iterable[ast.AST]) -> _Scope:
@@ -219,82 +215,144 @@ def _function_scope(args: ast.arguments, body: Iterable[ast.AST]) -> _Scope:
     return scope
 
 
-def _scan_comprehension(
-    generators: Sequence[ast.comprehension], results: Sequence[ast.expr], scope: _Scope
-) -> None:
-    _scan(generators[0].iter, scope)  # evaluated in the enclosing scope
+def _children(node: ast.AST) -> Iterator[ast.AST]:
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            yield from (v for v in value if isinstance(v, ast.AST))
+        elif isinstance(value, ast.AST):
+            yield value
+
+
+# Each kind of node that opens a scope, binds names or hides code (annotations) has its
+# own handler: it records what it binds and returns what is left to scan in the same scope.
+_Handler = Callable[[Any, _Scope], Iterable[ast.AST]]
+
+
+def _on_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> list[ast.expr]:
+    scope.bound.add(node.name)
+    scope.children.append(_function_scope(node.args, node.body))
+    return [*node.decorator_list, *_defaults(node.args)]
+
+
+def _on_lambda(node: ast.Lambda, scope: _Scope) -> list[ast.expr]:
+    scope.children.append(_function_scope(node.args, [node.body]))
+    return _defaults(node.args)
+
+
+def _on_class(node: ast.ClassDef, scope: _Scope) -> list[ast.AST]:
+    scope.bound.add(node.name)
+    body = _Scope(is_class=True)
+    for statement in node.body:
+        _scan(statement, body)
+    scope.children.append(body)
+    return [*node.decorator_list, *node.bases, *node.keywords]
+
+
+def _on_comprehension(
+    node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: _Scope
+) -> list[ast.expr]:
     child = _Scope()
-    for number, generator in enumerate(generators):
+    for number, generator in enumerate(node.generators):
         if number:
             _scan(generator.iter, child)
         _scan(generator.target, child)
         for condition in generator.ifs:
             _scan(condition, child)
+    results = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
     for result in results:
         _scan(result, child)
     scope.children.append(child)
+    return [node.generators[0].iter]  # evaluated in the enclosing scope
 
 
-def _scan(node: ast.AST, scope: _Scope) -> None:
-    """Record what ``node`` loads and binds in ``scope`` (annotations are left out: they
-    do not run the code they name)."""
-    if isinstance(node, ast.Name):
-        if isinstance(node.ctx, ast.Load):
-            scope.loads.append((node.id,))
-        else:
-            scope.bound.add(node.id)
-    elif isinstance(node, ast.Attribute):
-        chain, start = _chain(node)
-        if chain is None:
-            _scan(start, scope)
-        elif isinstance(node.ctx, ast.Load):
-            scope.loads.append(chain)
-        else:
-            scope.loads.append(chain[:-1])
-    elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        scope.bound.add(node.name)
-        for decorator in node.decorator_list:
-            _scan(decorator, scope)
-        _scan_arguments_defaults(node.args, scope)
-        scope.children.append(_function_scope(node.args, node.body))
-    elif isinstance(node, ast.Lambda):
-        _scan_arguments_defaults(node.args, scope)
-        scope.children.append(_function_scope(node.args, [node.body]))
-    elif isinstance(node, ast.ClassDef):
-        scope.bound.add(node.name)
-        for expression in (*node.decorator_list, *node.bases, *node.keywords):
-            _scan(expression, scope)
-        body = _Scope(is_class=True)
-        for statement in node.body:
-            _scan(statement, body)
-        scope.children.append(body)
-    elif isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp):
-        _scan_comprehension(node.generators, [node.elt], scope)
-    elif isinstance(node, ast.DictComp):
-        _scan_comprehension(node.generators, [node.key, node.value], scope)
-    elif isinstance(node, ast.Global):
-        scope.declared.update(node.names)
-    elif isinstance(node, ast.Nonlocal):
-        scope.bound.update(node.names)
-    elif isinstance(node, ast.Import | ast.ImportFrom):
-        for alias in node.names:
-            if alias.name != "*":
-                scope.bound.add(alias.asname or alias.name.partition(".")[0])
-    elif isinstance(node, ast.AnnAssign):
-        _scan(node.target, scope)
-        if node.value is not None:
-            _scan(node.value, scope)
-    elif isinstance(node, ast.arg):
-        return
-    else:
-        name = getattr(node, "name", None)  # except ... as name, match patterns
-        if isinstance(name, str) and not isinstance(node, ast.alias):
+def _on_global(node: ast.Global, scope: _Scope) -> tuple[()]:
+    scope.declared.update(node.names)
+    return ()
+
+
+def _on_import(node: ast.Import | ast.ImportFrom, scope: _Scope) -> tuple[()]:
+    for alias in node.names:
+        if alias.name != "*":
+            scope.bound.add(alias.asname or alias.name.partition(".")[0])
+    return ()
+
+
+def _on_annotated(node: ast.AnnAssign, scope: _Scope) -> list[ast.expr]:
+    return [node.target] if node.value is None else [node.target, node.value]
+
+
+def _on_named(node: ast.AST, scope: _Scope) -> Iterator[ast.AST]:
+    """``except ... as name`` and match patterns (``case [*rest]``, ``case x``...)."""
+    for field_name in ("name", "rest"):
+        name = getattr(node, field_name, None)
+        if isinstance(name, str):
             scope.bound.add(name)
-        rest = getattr(node, "rest", None)  # match {..., **rest}
-        if isinstance(rest, str):
-            scope.bound.add(rest)
-        for child in ast.iter_child_nodes(node):
-            _scan(child, scope)
+    return _children(node)
+
+
+_HANDLERS: dict[type[ast.AST], _Handler] = {
+    ast.FunctionDef: _on_function,
+    ast.AsyncFunctionDef: _on_function,
+    ast.Lambda: _on_lambda,
+    ast.ClassDef: _on_class,
+    ast.ListComp: _on_comprehension,
+    ast.SetComp: _on_comprehension,
+    ast.GeneratorExp: _on_comprehension,
+    ast.DictComp: _on_comprehension,
+    ast.Global: _on_global,
+    ast.Import: _on_import,
+    ast.ImportFrom: _on_import,
+    ast.AnnAssign: _on_annotated,
+    ast.ExceptHandler: _on_named,
+    ast.MatchAs: _on_named,
+    ast.MatchStar: _on_named,
+    ast.MatchMapping: _on_named,
+}
+# Nodes without code in them: nothing to scan.
+_LEAVES: frozenset[type[ast.AST]] = frozenset(
+    {
+        ast.Constant,
+        ast.Pass,
+        ast.Break,
+        ast.Continue,
+        *ast.expr_context.__subclasses__(),
+        *ast.operator.__subclasses__(),
+        *ast.cmpop.__subclasses__(),
+        *ast.unaryop.__subclasses__(),
+        *ast.boolop.__subclasses__(),
+    }
+)
+
+
+def _scan(root: ast.AST, scope: _Scope) -> None:
+    """Record what ``root`` loads and binds in ``scope`` (annotations are left out: they
+    do not run the code they name). Iterative: this runs for every test that mentions a
+    name of its module."""
+    stack = [root]
+    loads = scope.loads
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                loads.append((node.id,))
+            else:
+                scope.bound.add(node.id)
+            continue
+        if isinstance(node, ast.Attribute):
+            chain, start = _chain(node)
+            if chain is None:
+                stack.append(start)
+            elif isinstance(node.ctx, ast.Load):
+                loads.append(chain)
+            else:
+                loads.append(chain[:-1])
+            continue
+        kind = type(node)
+        if kind in _LEAVES:
+            continue
+        handler = _HANDLERS.get(kind)
+        stack.extend(_children(node) if handler is None else handler(node, scope))
 
 
 def _first_line(node: ast.stmt) -> int:

@@ -6,10 +6,11 @@ not inside the project, although the value is the project's and simply lacks the
 the test describes (``__getitem__``, a return value). The rule:
 
 1. The exception names an operation (``operation_of``): indexing, calling, ``len()``,
-   iteration, unpacking, an operator, ``next()``, ``with``, ``await``.
+   iteration, unpacking, an operator, a comparison, ``next()``, ``with``, ``await``.
 2. The failing line is read back (``linecache``) and parsed (``ast``); the candidates are
-   the nodes of that operation on the line. Where Python records column positions
-   (3.11+), only the innermost candidate around the failing instruction remains.
+   the nodes of that operation on the line. Where the failing instruction's columns are
+   known (Python 3.11+; in an assert rewritten by pytest, since pytest 8.3.4), only the
+   innermost candidate around them remains.
 3. Each candidate's operand is judged without running any code again: it comes from the
    project when it is a call of a project callable (a function or class of the project,
    a method of a project object), an attribute or item of a project value, an ``await`` of
@@ -47,6 +48,7 @@ Operation = Literal[
     "await",
 ]
 Span = tuple[int, int, int, int]  # first line, first column, last line, end column
+Namespaces = tuple[Mapping[str, object], ...]  # locals, globals, builtins
 
 # What the interpreter says when a value lacks a protocol, by the operation that needs it.
 _PROTOCOL_ERRORS: tuple[tuple[type[BaseException], Operation, str], ...] = (
@@ -141,7 +143,7 @@ def _operands(operation: Operation, node: ast.AST) -> list[ast.expr]:
     if operation == "the operator" and isinstance(node, ast.AugAssign):
         return [node.target, node.value]
     if operation == "the unary operator" and isinstance(node, ast.UnaryOp):
-        return [node.operand]
+        return [] if _is_number(node.operand) else [node.operand]  # -1 is folded: never fails
     if operation == "comparison" and isinstance(node, ast.Compare):
         return [node.left, *node.comparators]
     if operation == "the with statement" and isinstance(node, (ast.With, ast.AsyncWith)):
@@ -149,6 +151,10 @@ def _operands(operation: Operation, node: ast.AST) -> list[ast.expr]:
     if operation == "await" and isinstance(node, ast.Await):
         return [node.value]
     return []
+
+
+def _is_number(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex))
 
 
 def _calls_builtin(node: ast.Call, names: Iterable[str]) -> bool:
@@ -214,9 +220,6 @@ def _contains(outer: Span, inner: Span) -> bool:
 
 def _innermost_first(span: Span) -> tuple[int, int, int, int]:
     return -span[0], -span[1], span[2], span[3]
-
-
-Namespaces = tuple[Mapping[str, object], ...]
 
 
 def _from_project(node: ast.expr, namespaces: Namespaces, owns: Callable[[object], bool]) -> bool:

@@ -37,13 +37,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import (
-    BuiltinFunctionType,
-    FrameType,
-    FunctionType,
-    ModuleType,
-    TracebackType,
-)
+from types import BuiltinFunctionType, FrameType, FunctionType, ModuleType, TracebackType
 from typing import Literal
 
 from pytest_tdd import expressions
@@ -216,11 +210,13 @@ class _Judge:
         return weakest, f"every exception in the group counts as red ({counts})"
 
     def failed(self, message: str, frames: list[FrameType]) -> Verdict:
-        """pytest's ``Failed``: from the test or the project, or from pytest or a plugin."""
+        """pytest's ``Failed``: raised by the test or the project, or by pytest or a plugin
+        (a hook in a ``conftest.py`` is a plugin: pytest called it, not the test)."""
         if _TIMEOUT.match(message) or any(_module_name(f) == _TIMEOUT_MODULE for f in frames):
             return self.timeout(frames)
         raiser = next((f for f in reversed(frames) if not _in_pytest(f)), None)
-        if raiser is not None and self.origins.of_file(_filename(raiser)) != "external":
+        ours = [f for f in frames if self.origins.of_file(_filename(f)) != "external"]
+        if raiser in ours and os.path.basename(_filename(ours[0])) != "conftest.py":
             return "assertion", "pytest.fail, pytest.raises or pytest.warns"
         return None, "pytest or a plugin failed the test, not the test's code"
 

@@ -31,7 +31,7 @@ from pytest_tdd.settings import DEFAULT_STATE_FILE, Settings
 def _git_head(root: Path) -> str | None:
     from pytest_tdd import gitdiff  # git only when a red run records
 
-    head = gitdiff.head(root) if hasattr(gitdiff, "head") else None  # TEMPORARY until head lands
+    head = gitdiff.head(root)
     return head[:12] if head else None
 
 
