@@ -333,3 +333,22 @@ def test_contexts_need_a_phase_to_know_the_new_tests(repo: pytest.Pytester) -> N
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--tdd-diff-contexts needs a phase*"])
+
+
+def test_a_run_after_the_cycle_counts_the_tests_the_change_wrote_as_its_own(
+    cycle: tuple[pytest.RunResult, dict[str, Any]], tdd: pytest.Pytester, git_repo: GitRepo
+) -> None:
+    git_repo.commit("feature, test first")
+    result = tdd.runpytest_subprocess(
+        *("--cov=shop", "--cov-branch", "--cov-report=", "--cov-context=test"),
+        *("--tdd-phase=green", "--tdd-diff-cover", "--tdd-base=main", "--tdd-diff-contexts"),
+        "--tdd-json=r.json",
+    )
+    assert result.ret == pytest.ExitCode.OK
+    contexts = json.loads((tdd.path / "r.json").read_text())["diff_coverage"]["contexts"]
+    assert contexts["untested_lines"] == {}
+    assert sorted(contexts["lines_by_test"]) == [
+        "test_discount.py::TestRefusal::test_a_negative_percentage_is_refused",
+        "test_discount.py::test_a_discount_lowers_the_price[10]",
+        "test_discount.py::test_a_discount_lowers_the_price[20]",
+    ]

@@ -12,6 +12,7 @@ import itertools
 import sys
 import textwrap
 import typing
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -517,3 +518,14 @@ def test_a_missing_attribute_is_judged_by_the_objects_type_not_a_copied_module_n
     failure = classify(run, body)
     assert failure.kind is None
     assert "the test's own code" in failure.cause
+
+
+def test_reading_back_a_test_line_warns_nothing_even_with_an_invalid_escape(run: Run) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the import of the test module warns, as it should
+        error, origins = run(r'first, rest = proj.split("a\d")')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        failure = reasons.classify(error, "call", origins, fail_type=pytest.fail.Exception)
+    assert [str(w.message) for w in caught] == []
+    assert failure.kind == "missing-api"

@@ -9,7 +9,7 @@ the process that judges the run (a single process, or the xdist controller) uses
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -44,9 +44,18 @@ class DiffRun:
         self.problem: str | None = None
 
     def measure(
-        self, config: pytest.Config, test_files: Iterable[str], new_tests: Collection[str]
+        self,
+        config: pytest.Config,
+        test_files: Iterable[str],
+        new_tests: Collection[str],
+        spans: Mapping[str, tuple[str, int, int]] | None = None,
     ) -> None:
-        """Measure the change; ``test_files`` are rootdir-relative, never counted."""
+        """Measure the change; ``test_files`` are rootdir-relative, never counted.
+
+        ``new_tests`` are the tests without evidence of their current code; ``spans`` (a
+        test's rootdir-relative file and first and last line) add the tests whose own code
+        the change touched, so that a run after the cycle still knows the change's tests.
+        """
         cov = _coverage_of(config)
         if cov is None:
             self.problem = "diff coverage: pytest-cov recorded no coverage data in this run"
@@ -62,9 +71,21 @@ class DiffRun:
                 omit=self.settings.omit,
             )
             if self.settings.contexts:
-                self.attribution = diffcov.attribute(cov, self.result, new_tests)
+                touched = self._touched(changed, spans or {})
+                self.attribution = diffcov.attribute(cov, self.result, {*new_tests, *touched})
         except (gitdiff.GitDiffError, diffcov.DiffCoverageError) as error:
             self.problem = f"diff coverage: {error}"
+
+    def _touched(
+        self, changed: Mapping[str, Collection[int]], spans: Mapping[str, tuple[str, int, int]]
+    ) -> set[str]:
+        """The tests whose own lines changed since the base."""
+        found = set()
+        for nodeid, (path, first, last) in spans.items():
+            lines = changed.get(Path(os.path.relpath(self.rootpath / path, self.root)).as_posix())
+            if lines and any(first <= line <= last for line in lines):
+                found.add(nodeid)
+        return found
 
     @property
     def violation(self) -> Violation | None:

@@ -30,6 +30,7 @@ import inspect
 import itertools
 import linecache
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from types import CodeType, TracebackType
 from typing import Literal
@@ -119,10 +120,14 @@ def comes_from_project(
 
 
 def _parse(lines: list[str]) -> ast.Module | None:
-    try:
-        return ast.parse("".join(lines))
-    except (SyntaxError, ValueError):
-        return None
+    """The test module's syntax tree; the warnings of its source (an invalid escape) were
+    the user's when it was imported, and are not repeated."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse("".join(lines))
+        except (SyntaxError, ValueError):
+            return None
 
 
 def _operands(operation: Operation, node: ast.AST) -> list[ast.expr]:

@@ -116,6 +116,21 @@ def is_empty(item: pytest.Item) -> bool:
     return code is not None and code.co_code == _empty.__code__.co_code
 
 
+def span(item: pytest.Item) -> tuple[str, int, int] | None:
+    """The file, first and last line of a test function's code: the file where it is
+    defined (a method inherited from a class in another file lives there)."""
+    function = getattr(item, "function", None)
+    code = getattr(inspect.unwrap(function), "__code__", None) if function else None
+    if code is None:
+        return None
+    lines, pending = [code.co_firstlineno], [code]
+    while pending:
+        current = pending.pop()
+        lines.extend(line for _, _, line in current.co_lines() if line is not None)
+        pending.extend(c for c in current.co_consts if inspect.iscode(c))
+    return code.co_filename, min(lines), max(lines)
+
+
 def exempt_reason(item: pytest.Item) -> str | None:
     marker = item.get_closest_marker("tdd_exempt")
     if marker is None:
@@ -153,6 +168,8 @@ class Sighting:
     from_source: dict[str, str] = field(default_factory=dict)  # test nodeid -> module nodeid
     source_tests: dict[str, str] = field(default_factory=dict)  # all found, selected or not
     empty: set[str] = field(default_factory=set)  # tests whose body is empty (adopt only)
+    # nodeid -> (rootdir-relative file, first line, last line); diff contexts only
+    spans: dict[str, tuple[str, int, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -163,6 +180,7 @@ class Sighting:
             "from_source": self.from_source,
             "source_tests": self.source_tests,
             "empty": sorted(self.empty),
+            "spans": self.spans,
         }
 
     def merge(self, data: dict[str, Any]) -> None:
@@ -173,6 +191,7 @@ class Sighting:
         self.from_source.update(data["from_source"])
         self.source_tests.update(data["source_tests"])
         self.empty.update(data["empty"])
+        self.spans.update({k: tuple(v) for k, v in data["spans"].items()})
 
     def modules(self) -> dict[str, list[str]]:
         """Each module that could not be imported, with the tests found in its source."""

@@ -117,7 +117,7 @@ class ReportSide:
         assert self.diff is not None
         verdicts = self.judgement.verdicts.values() if self.judgement else ()
         new = {v.nodeid for v in verdicts if v.evidence in ("none", "changed", "red")}
-        self.diff.measure(self.config, self.sighting.files, new)
+        self.diff.measure(self.config, self.sighting.files, new, self.sighting.spans)
         for problem in (self.diff.problem, self.diff.write_markdown()):
             if problem is not None:
                 self.problems.append(problem)

@@ -28,6 +28,7 @@ from pytest_tdd.observe import (
     failure_to_dict,
     identify,
     is_empty,
+    span,
 )
 from pytest_tdd.phases import Observation
 from pytest_tdd.reasons import Failure, Origins, classify
@@ -179,6 +180,13 @@ class RunSide:
             )
             if self.settings.adopt and is_empty(item):
                 self.sighting.empty.add(item.nodeid)
+            if self.settings.diff is not None and self.settings.diff.contexts:
+                found = span(item)
+                if found is not None:
+                    path, first, last = found
+                    with contextlib.suppress(ValueError):
+                        relative = Path(path).relative_to(self.settings.rootpath).as_posix()
+                        self.sighting.spans[item.nodeid] = (relative, first, last)
         self.sighting.partial.update(self.selection.files)
         self.origins = Origins(self.settings.rootpath, {str(item.path) for item in session.items})
         if self.settings.phase == "red":
