@@ -181,9 +181,9 @@ class RunSide:
             if self.settings.adopt and is_empty(item):
                 self.sighting.empty.add(item.nodeid)
             if self.settings.diff is not None and self.settings.diff.contexts:
-                found = span(item)
-                if found is not None:
-                    path, first, last = found
+                lines = span(item)
+                if lines is not None:
+                    path, first, last = lines
                     with contextlib.suppress(ValueError):
                         relative = Path(path).relative_to(self.settings.rootpath).as_posix()
                         self.sighting.spans[item.nodeid] = (relative, first, last)
