@@ -313,3 +313,15 @@ def test_adopt_names_each_new_test_it_adopts_once_the_project_has_evidence(
     result.stdout.fnmatch_lines(
         ["tdd: adopted test_more.py::test_more: it had no evidence and was never seen failing"]
     )
+
+
+def test_a_changed_legacy_test_in_green_is_told_it_changed_since_it_was_adopted(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(calc=CALC_ADD, test_calc=TEST_ADD)
+    tdd.runpytest("--tdd-adopt")
+    tdd.makepyfile(test_calc="import calc\n\ndef test_add():\n    assert calc.add(2, 2) == 4\n")
+    result = tdd.runpytest("--tdd-phase=green")
+    result.stdout.fnmatch_lines(
+        ["MODIFIED-AFTER-RED test_calc.py::test_add: changed since it was adopted (legacy)"]
+    )

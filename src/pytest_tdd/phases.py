@@ -256,7 +256,12 @@ def _judge_new(
         return "new-in-refactor", "a new test: a refactoring adds no tests", None
     if phase == "green":
         if changed:
-            return "modified-after-red", f"{m.what_changed} since it was seen failing", None
+            since = (
+                "it was adopted (legacy)"
+                if m.previous is not None and m.previous.status == "legacy"
+                else "it was seen failing"
+            )
+            return "modified-after-red", f"{m.what_changed} since {since}", None
         if o.result not in RAN:
             return "not-run", f"a new test that was not run ({o.result})", None
         if o.result == "failed":
