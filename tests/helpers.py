@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from importlib.metadata import version
 import sys
 from pathlib import Path
 
@@ -14,8 +15,10 @@ EVIDENCE = "tdd-evidence.jsonl"
 # Plugins of the test extra that change a run when merely installed stay out of inner runs
 # unless a test asks for them: randomly reorders the tests, hypothesis's plugin costs a
 # second of import per run; pytest-asyncio warns when its loop scope is not set.
-INNER_ADDOPTS = (
-    "-p no:hypothesispytest -p no:randomly -o asyncio_default_fixture_loop_scope=function"
+INNER_ADDOPTS = "-p no:hypothesispytest -p no:randomly" + (
+    " -o asyncio_default_fixture_loop_scope=function"
+    if tuple(int(p) for p in version("pytest-asyncio").split(".")[:2]) >= (0, 24)
+    else ""
 )
 
 CALC_EMPTY = """
