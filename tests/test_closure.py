@@ -893,3 +893,352 @@ def test_files_with_the_same_content_are_parsed_once(tmp_path: Path, parses: lis
     assert first is not None
     assert cache.index(str(tmp_path / "test_b.py")) is first
     assert len(parses) == 1
+
+
+# -- added after the first round: each recorded red against the module without its code --
+
+
+def test_a_lambda_parameter_that_shadows_a_helper_does_not_reach_it() -> None:
+    source = """
+        def check(value):
+            return value
+
+        def test_a():
+            double = lambda check: check * 2
+            assert double(1) == 2
+        """
+    assert reached(source, "test_a") == []
+
+
+def test_a_name_bound_by_except_as_does_not_reach_a_helper() -> None:
+    source = """
+        def error():
+            return 0
+
+        def test_a():
+            try:
+                raise ValueError("x")
+            except ValueError as error:
+                assert error
+        """
+    assert reached(source, "test_a") == []
+
+
+def test_a_name_imported_inside_the_test_does_not_reach_the_module_level_definition() -> None:
+    source = """
+        def check(value):
+            return value
+
+        def test_a():
+            from os.path import join as check
+            assert check("a", "b")
+        """
+    assert reached(source, "test_a") == []
+
+
+def test_a_name_used_only_in_annotations_is_not_reached() -> None:
+    source = """
+        class Client:
+            pass
+
+        def test_a(client: Client = None) -> Client:
+            value: Client = client
+            assert value is None
+        """
+    assert reached(source, "test_a") == []
+
+
+def test_the_names_in_every_part_of_a_comprehension_are_reached() -> None:
+    source = """
+        KEYS = [1]
+        VALUES = [2]
+
+        def allowed(value):
+            return value
+
+        def test_a():
+            assert {k: v for k in KEYS for v in VALUES if allowed(v)}
+        """
+    assert reached(source, "test_a") == ["KEYS", "VALUES", "allowed"]
+
+
+def test_a_class_body_name_is_not_visible_to_the_methods_of_that_class() -> None:
+    source = """
+        def check():
+            return 1
+
+        def test_a():
+            class Local:
+                check = 0
+
+                def run(self):
+                    return check()
+
+            assert Local().run()
+        """
+    assert reached(source, "test_a") == ["check"]
+
+
+def test_each_name_of_a_tuple_assignment_is_a_definition() -> None:
+    source = """
+        LOW, (HIGH, *REST) = 1, (9, 10)
+
+        def test_a():
+            assert HIGH
+        """
+    assert reached(source, "test_a") == ["HIGH"]
+
+
+def test_a_helper_defined_in_an_except_block_is_reached() -> None:
+    source = """
+        try:
+            from fast import check
+        except ImportError:
+            def check(value):
+                assert value
+
+        def test_a():
+            check(1)
+        """
+    assert reached(source, "test_a") == ["check"]
+
+
+def test_every_definition_of_a_name_counts_in_what_it_reaches() -> None:
+    source = """
+        import sys
+
+        def first(value):
+            return value
+
+        def second(value):
+            return value
+
+        if sys.version_info >= (3, 11):
+            def check(value):
+                return first(value)
+        else:
+            def check(value):
+                return second(value)
+
+        def test_a():
+            check(1)
+        """
+    assert reached(source, "test_a") == ["check", "first", "second"]
+
+
+def test_a_method_reaches_a_member_of_a_base_class_of_the_module_through_self() -> None:
+    source = """
+        class Base:
+            def check(self, value):
+                assert value
+
+        class TestA(Base):
+            def test_a(self):
+                self.check(1)
+        """
+    assert reached(source, "TestA.test_a") == ["Base.check"]
+
+
+def test_a_member_used_through_self_in_a_nested_function_is_reached() -> None:
+    source = """
+        class TestA:
+            def check(self):
+                return 1
+
+            def test_a(self):
+                def inner():
+                    return self.check()
+
+                assert inner()
+        """
+    assert reached(source, "TestA.test_a") == ["TestA.check"]
+
+
+def test_changing_a_class_attribute_changes_the_digest_of_the_class() -> None:
+    one = "class Config:\n    TIMEOUT = 1\n"
+    two = "class Config:\n    TIMEOUT = 2\n"
+    assert definition_digest(one, "Config") != definition_digest(two, "Config")
+
+
+def test_changing_a_nested_class_changes_the_digest_of_the_class() -> None:
+    one = "class Outer:\n    class Inner:\n        LIMIT = 1\n"
+    two = "class Outer:\n    class Inner:\n        LIMIT = 2\n"
+    assert definition_digest(one, "Outer") != definition_digest(two, "Outer")
+
+
+def test_a_statement_that_shares_its_line_is_digested_alone() -> None:
+    assert definition_digest("A = 1; B = 2\n", "B") == definition_digest("B = 2\n", "B")
+
+
+def test_the_fixtures_of_a_nested_class_are_indexed_under_its_path() -> None:
+    source = """
+        import pytest
+
+        class TestA:
+            class TestB:
+                @pytest.fixture
+                def db(self):
+                    return 1
+        """
+    fixtures = {path: found.fixtures for path, found in index(source).classes.items()}
+    assert fixtures == {("TestA",): {}, ("TestA", "TestB"): {"db": ("db",)}}
+
+
+def test_the_bases_of_a_class_are_indexed() -> None:
+    source = """
+        import mixins
+
+        class TestB(TestA, mixins.Base):
+            pass
+        """
+    assert index(source).classes[("TestB",)].bases == (("TestA",), ("mixins", "Base"))
+
+
+def test_a_file_that_does_not_exist_has_no_index(tmp_path: Path) -> None:
+    assert closure.ClosureCache().index(str(tmp_path / "test_missing.py")) is None
+
+
+def test_a_file_that_does_not_parse_has_no_index(tmp_path: Path) -> None:
+    (tmp_path / "test_broken.py").write_text("def test_a(:\n    pass\n")
+    assert closure.ClosureCache().index(str(tmp_path / "test_broken.py")) is None
+
+
+def test_a_file_in_a_declared_encoding_is_indexed(tmp_path: Path) -> None:
+    source = '# -*- coding: latin-1 -*-\nNAME = "\u00e9"\n'
+    (tmp_path / "test_latin.py").write_bytes(source.encode("latin-1"))
+    found = closure.ClosureCache().index(str(tmp_path / "test_latin.py"))
+    assert found is not None
+    assert found.names == frozenset({"NAME"})
+
+
+def test_a_member_of_a_base_class_in_another_test_code_module_is_a_dependency(
+    tdd: pytest.Pytester,
+) -> None:
+    support = """
+        class Base:
+            def check(self, value):
+                assert value
+        """
+    test = """
+        from support import Base
+
+        class TestA(Base):
+            def test_a(self):
+                self.check(1)
+        """
+    items = collect(tdd, {"tests/support.py": support, "tests/test_sample.py": test})
+    assert dependencies(items["test_a"]) == [("Base.check", "tests/support.py")]
+
+
+def test_a_fixture_of_a_base_class_is_a_dependency(tdd: pytest.Pytester) -> None:
+    test = """
+        import pytest
+
+        class Base:
+            @pytest.fixture
+            def db(self):
+                return {}
+
+        class TestA(Base):
+            def test_a(self, db):
+                assert db == {}
+        """
+    items = collect(tdd, {"tests/test_sample.py": test})
+    assert dependencies(items["test_a"]) == [("Base.db", "tests/test_sample.py")]
+
+
+def test_a_fixture_of_an_enclosing_class_is_a_dependency(tdd: pytest.Pytester) -> None:
+    test = """
+        import pytest
+
+        class TestOuter:
+            @pytest.fixture
+            def db(self):
+                return {}
+
+            class TestInner:
+                def test_a(self, db):
+                    assert db == {}
+        """
+    items = collect(tdd, {"tests/test_sample.py": test})
+    assert dependencies(items["test_a"]) == [("TestOuter.db", "tests/test_sample.py")]
+
+
+def test_a_fixture_imported_by_name_into_a_conftest_is_a_dependency(
+    tdd: pytest.Pytester,
+) -> None:
+    fixtures = """
+        import pytest
+
+        @pytest.fixture
+        def db():
+            return {}
+        """
+    files = {
+        "tests/db_fixtures.py": fixtures,
+        "tests/conftest.py": "from db_fixtures import db\n",
+        "tests/test_sample.py": USES_DB,
+    }
+    items = collect(tdd, files)
+    assert dependencies(items["test_a"]) == [("db", "tests/db_fixtures.py")]
+
+
+def test_a_cycle_of_star_imports_between_test_modules_ends(tdd: pytest.Pytester) -> None:
+    files = {
+        "tests/a_support.py": "from b_support import *\n\n\ndef check():\n    pass\n",
+        "tests/b_support.py": "from a_support import *\n\n\ndef other():\n    pass\n",
+        "tests/test_sample.py": "from a_support import *\n\n\ndef test_a():\n    check()\n",
+    }
+    items = collect(tdd, files)
+    assert dependencies(items["test_a"]) == [("check", "tests/a_support.py")]
+
+
+def test_a_helper_imported_from_the_parent_package_is_a_dependency(
+    tdd: pytest.Pytester,
+) -> None:
+    test = """
+        from ..factories import make
+
+        def test_a():
+            assert make()
+        """
+    files = {
+        **PACKAGE,
+        "suite/tests/unit/__init__.py": "",
+        "suite/tests/unit/test_sample.py": test,
+    }
+    items = collect(tdd, files, "suite/tests/unit/test_sample.py")
+    assert dependencies(items["test_a"]) == [("make", "suite/tests/factories.py")]
+
+
+def test_a_decorated_test_is_read_through_its_wrapper(tdd: pytest.Pytester) -> None:
+    support = """
+        import functools
+
+        def logged(function):
+            @functools.wraps(function)
+            def wrapper(*args, **kwargs):
+                return function(*args, **kwargs)
+            return wrapper
+        """
+    test = """
+        from support import logged
+
+        def check(value):
+            assert value
+
+        @logged
+        def test_a():
+            check(1)
+        """
+    items = collect(tdd, {"tests/support.py": support, "tests/test_sample.py": test})
+    assert dependencies(items["test_a"]) == [
+        ("check", "tests/test_sample.py"),
+        ("logged", "tests/support.py"),
+    ]
+
+
+def test_a_doctest_has_no_digest(tdd: pytest.Pytester) -> None:
+    write(tdd, {"tests/test_doc.txt": ">>> 1 + 1\n2\n"})
+    (item,) = tdd.getitems(Path(tdd.path, "tests/test_doc.txt"))
+    assert digest(item) is None

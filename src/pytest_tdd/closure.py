@@ -73,6 +73,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib.util
 import inspect
 import os
 import re
@@ -143,7 +144,7 @@ def _render_class(node: ast.ClassDef) -> str:
         _render_node(node.keywords),
     ]
     for statement in _without_docstring(node.body):
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+        if isinstance(statement, _FUNCTIONS):
             parts.append(f"def {statement.name} {_render_function(statement)}")
         elif isinstance(statement, ast.ClassDef):
             parts.append(f"class {statement.name} {_render_class(statement)}")
@@ -153,7 +154,7 @@ def _render_class(node: ast.ClassDef) -> str:
 
 
 def _render_statement(statement: ast.stmt) -> str:
-    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+    if isinstance(statement, _FUNCTIONS):
         return _render_function(statement)
     if isinstance(statement, ast.ClassDef):
         return _render_class(statement)
@@ -215,21 +216,38 @@ def _function_scope(args: ast.arguments, body: Iterable[ast.AST]) -> _Scope:
     return scope
 
 
-def _children(node: ast.AST) -> Iterator[ast.AST]:
-    for name in node._fields:
+# Fields that hold names, numbers or annotations-to-be (type parameters), never code to scan.
+_PLAIN_FIELDS = frozenset(
+    {
+        "ctx", "id", "attr", "name", "arg", "asname", "module", "level", "kind", "names",
+        "type_comment", "is_async", "simple", "conversion", "kwd_attrs", "rest", "tag",
+        "type_params",
+    }
+)  # fmt: skip
+_CODE_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
+
+def _children(node: ast.AST) -> list[ast.AST | None]:
+    kind = type(node)
+    fields = _CODE_FIELDS.get(kind)
+    if fields is None:
+        fields = _CODE_FIELDS[kind] = tuple(f for f in kind._fields if f not in _PLAIN_FIELDS)
+    children: list[ast.AST | None] = []
+    for name in fields:
         value = getattr(node, name, None)
         if isinstance(value, list):
-            yield from (v for v in value if isinstance(v, ast.AST))
-        elif isinstance(value, ast.AST):
-            yield value
+            children.extend(value)
+        elif value is not None:
+            children.append(value)
+    return children
 
 
-# Each kind of node that opens a scope, binds names or hides code (annotations) has its
-# own handler: it records what it binds and returns what is left to scan in the same scope.
-_Handler = Callable[[Any, _Scope], Iterable[ast.AST]]
+# Each kind of node that opens a scope, binds names or holds an annotation has a handler:
+# it records what the node binds and returns what is left to scan in the same scope.
+_Handler = Callable[[Any, _Scope], Iterable[ast.AST | None]]
 
 
-def _on_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> list[ast.expr]:
+def _on_function(node: FunctionNode, scope: _Scope) -> list[ast.expr]:
     scope.bound.add(node.name)
     scope.children.append(_function_scope(node.args, node.body))
     return [*node.decorator_list, *_defaults(node.args)]
@@ -278,12 +296,12 @@ def _on_import(node: ast.Import | ast.ImportFrom, scope: _Scope) -> tuple[()]:
     return ()
 
 
-def _on_annotated(node: ast.AnnAssign, scope: _Scope) -> list[ast.expr]:
-    return [node.target] if node.value is None else [node.target, node.value]
+def _on_annotated(node: ast.AnnAssign, scope: _Scope) -> list[ast.expr | None]:
+    return [node.target, node.value]
 
 
-def _on_named(node: ast.AST, scope: _Scope) -> Iterator[ast.AST]:
-    """``except ... as name`` and match patterns (``case [*rest]``, ``case x``...)."""
+def _on_named(node: ast.AST, scope: _Scope) -> list[ast.AST | None]:
+    """``except ... as name`` and the match patterns that bind a name."""
     for field_name in ("name", "rest"):
         name = getattr(node, field_name, None)
         if isinstance(name, str):
@@ -309,13 +327,14 @@ _HANDLERS: dict[type[ast.AST], _Handler] = {
     ast.MatchStar: _on_named,
     ast.MatchMapping: _on_named,
 }
-# Nodes without code in them: nothing to scan.
+# Nodes without code in them.
 _LEAVES: frozenset[type[ast.AST]] = frozenset(
     {
         ast.Constant,
         ast.Pass,
         ast.Break,
         ast.Continue,
+        ast.MatchSingleton,
         *ast.expr_context.__subclasses__(),
         *ast.operator.__subclasses__(),
         *ast.cmpop.__subclasses__(),
@@ -327,12 +346,13 @@ _LEAVES: frozenset[type[ast.AST]] = frozenset(
 
 def _scan(root: ast.AST, scope: _Scope) -> None:
     """Record what ``root`` loads and binds in ``scope`` (annotations are left out: they
-    do not run the code they name). Iterative: this runs for every test that mentions a
-    name of its module."""
-    stack = [root]
+    do not run the code they name)."""
+    stack: list[ast.AST | None] = [root]
     loads = scope.loads
     while stack:
         node = stack.pop()
+        if node is None:
+            continue
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
                 loads.append((node.id,))
@@ -353,19 +373,6 @@ def _scan(root: ast.AST, scope: _Scope) -> None:
             continue
         handler = _HANDLERS.get(kind)
         stack.extend(_children(node) if handler is None else handler(node, scope))
-
-
-def _first_line(node: ast.stmt) -> int:
-    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
-    return min([node.lineno, *(d.lineno for d in decorators)])
-
-
-def _self_name(statement: ast.stmt) -> str | None:
-    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-        positional = [*statement.args.posonlyargs, *statement.args.args]
-        if positional:
-            return positional[0].arg
-    return None
 
 
 def _loads_through(scope: _Scope, name: str) -> Iterator[str]:
@@ -405,9 +412,48 @@ class ClassIndex:
     """One class: its members, its fixtures and its bases."""
 
     bases: tuple[Chain, ...]
-    members: Mapping[str, tuple[ast.stmt, ...]]
+    members: frozenset[str]
     fixtures: Mapping[str, tuple[str, ...]]  # fixture name -> members defining it
     overriding: frozenset[str]  # fixture members that request their own fixture name
+
+
+# Where a statement is: its first line (its first decorator's), its last line, and its
+# column (in UTF-8 bytes, as ``ast`` counts). A plain tuple of numbers, which the garbage
+# collector stops tracking (a named tuple it tracks forever), one per definition.
+_Span = tuple[int, int, int]
+
+
+References = tuple[tuple[Chain, ...], tuple[str, ...]]  # sorted: names, members
+_NO_REFERENCES: References = ((), ())
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # the line breaks of Python's tokenizer
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _first_line(node: ast.stmt) -> int:
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
+def _span(node: ast.stmt) -> _Span:
+    return (_first_line(node), node.end_lineno or node.lineno, node.col_offset)
+
+
+def _parse_span(lines: Sequence[str], span: _Span) -> ast.stmt:
+    """Parse one statement again from its own lines: an indented one (a method, a
+    definition in an ``if`` block) under ``if 1:``, whatever precedes it on its first line
+    (``x = 1; y = 2``, ``if a: y = 2``) blanked out."""
+    first_line, last_line, column = span
+    first = lines[first_line - 1]
+    if column:
+        raw = first.encode("utf-8")
+        if raw[:column].strip():
+            first = " " * column + raw[column:].decode("utf-8")
+    text = "\n".join([first, *lines[first_line:last_line]])
+    if not column:
+        return ast.parse(text).body[0]
+    block = ast.parse("if 1:\n" + text).body[0]
+    assert isinstance(block, ast.If)
+    return block.body[0]
 
 
 def _fixture_name(node: FunctionNode) -> str | None:
@@ -452,7 +498,7 @@ def _target_names(target: ast.expr) -> Iterator[str]:
 
 def _bound_names(statement: ast.stmt) -> Iterator[str]:
     """The simple names a definition or assignment statement binds."""
-    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         yield statement.name
     elif isinstance(statement, ast.Assign):
         for target in statement.targets:
@@ -465,7 +511,7 @@ def _bound_names(statement: ast.stmt) -> Iterator[str]:
 
 def _blocks(statement: ast.stmt) -> Iterator[Sequence[ast.stmt]]:
     """The bodies of a module-level ``if``/``try``/``with`` statement."""
-    if isinstance(statement, ast.If | ast.Try | ast.With | ast.AsyncWith) or (
+    if isinstance(statement, (ast.If, ast.Try, ast.With, ast.AsyncWith)) or (
         type(statement).__name__ == "TryStar"
     ):
         for name in ("body", "orelse", "finalbody"):
@@ -487,45 +533,47 @@ def _plugins(statement: ast.stmt) -> tuple[str, ...] | None:
     )
 
 
-def _index_class(node: ast.ClassDef, path: Chain, classes: dict[Chain, ClassIndex]) -> None:
-    members: dict[str, list[ast.stmt]] = {}
-    fixtures: dict[str, list[str]] = {}
-    overriding = set()
-    for statement in node.body:
-        for name in _bound_names(statement):
-            members.setdefault(name, []).append(statement)
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            fixture = _fixture_name(statement)
-            if fixture is not None:
-                fixtures.setdefault(fixture, []).append(statement.name)
-                if _requests(statement, fixture, method=True):
-                    overriding.add(statement.name)
-        elif isinstance(statement, ast.ClassDef):
-            _index_class(statement, (*path, statement.name), classes)
-    bases: list[Chain] = []
-    for base in node.bases:
-        if isinstance(base, ast.Name):
-            bases.append((base.id,))
-        elif isinstance(base, ast.Attribute):
-            chain, _ = _chain(base)
-            if chain is not None:
-                bases.append(chain)
-    classes[path] = ClassIndex(
-        tuple(bases),
-        {k: tuple(v) for k, v in members.items()},
-        {k: tuple(v) for k, v in fixtures.items()},
-        frozenset(overriding),
-    )
+def _references(
+    statement: ast.stmt,
+    span: _Span,
+    path: Chain,
+    lines: Sequence[str],
+    heads: AbstractSet[str],
+    open_names: bool,
+) -> References:
+    """The module-level names (in ``heads``, or any when ``open_names``) that one statement
+    loads, and the members it loads through its first parameter when it is a method."""
+    method = len(path) > 1
+    self_name = None
+    if method and isinstance(statement, _FUNCTIONS):
+        positional = [*statement.args.posonlyargs, *statement.args.args]
+        self_name = positional[0].arg if positional else None
+    words = set(_IDENTIFIER.findall("\n".join(lines[span[0] - 1 : span[1]])))
+    if not method:
+        words.discard(path[0])  # the definition itself, reached already
+    if not open_names and heads.isdisjoint(words) and self_name not in words:
+        return _NO_REFERENCES  # mentions none of them: no need to walk it
+    top = _Scope()
+    _scan(statement, top)
+    chains = top.loads + [c for child in top.children for c, _ in child.free()]
+    names = {c for c in chains if open_names or c[0] in heads}
+    members: set[str] = set()
+    if self_name is not None and top.children:
+        members.update(_loads_through(top.children[-1], self_name))
+    return tuple(sorted(names)), tuple(sorted(members))
 
 
 @dataclass(frozen=True, eq=False)
 class ModuleIndex:
     """What one module defines and imports at module level, and its fixtures.
 
-    References and digests of definitions are computed when first asked for, once.
+    Holds no syntax tree (a run would keep every test module's tree alive, which the
+    garbage collector pays for): what each definition loads is found while the tree is at
+    hand, and a definition's digest is taken, when first asked for, from its own lines
+    parsed again.
     """
 
-    statements: Mapping[str, tuple[ast.stmt, ...]]  # name -> statements that bind it
+    names: frozenset[str]  # bound at module level by definitions and assignments
     imports: Mapping[str, tuple[Import, ...]]  # name -> imports that bind it
     star_imports: tuple[Import, ...]
     classes: Mapping[Chain, ClassIndex]  # every class, module-level or nested, by its path
@@ -533,60 +581,23 @@ class ModuleIndex:
     fixture_names: Mapping[str, str]  # fixture function -> its fixture name
     overriding: frozenset[str]  # fixture functions that request their own fixture name
     plugins: tuple[str, ...]  # the module's ``pytest_plugins``
+    spans: Mapping[Chain, tuple[_Span, ...]] = field(repr=False)  # definition -> statements
+    found: Mapping[Chain, References] = field(repr=False)  # definition -> what it loads
     lines: Sequence[str] = field(repr=False)
-    _references: dict[Chain, tuple[frozenset[Chain], frozenset[str]]] = field(
-        default_factory=dict, repr=False
-    )
     _digests: dict[Chain, str | None] = field(default_factory=dict, repr=False)
 
-    def _statements_of(self, path: Chain) -> tuple[ast.stmt, ...]:
-        if len(path) == 1:
-            return self.statements.get(path[0], ())
-        owner = self.classes.get(path[:-1])
-        return owner.members.get(path[-1], ()) if owner is not None else ()
-
-    def references(self, path: Chain) -> tuple[frozenset[Chain], frozenset[str]]:
-        """The module's names that the definition at ``path`` loads (with attributes), and
-        the members it loads through its first parameter when it is a method."""
-        found = self._references.get(path)
-        if found is None:
-            heads = self.statements.keys() | self.imports.keys()
-            found = self.references_among(path, heads, bool(self.star_imports))
-            self._references[path] = found
-        return found
-
-    def references_among(
-        self, path: Chain, heads: AbstractSet[str], open_names: bool
-    ) -> tuple[frozenset[Chain], frozenset[str]]:
-        """``references``, of the names in ``heads`` only (all names when ``open_names``):
-        a function whose source mentions none of them is not walked at all."""
-        method = len(path) > 1
-        names: set[Chain] = set()
-        members: set[str] = set()
-        for statement in self._statements_of(path):
-            self_name = _self_name(statement) if method else None
-            end = statement.end_lineno or statement.lineno
-            words = set(
-                _IDENTIFIER.findall("\n".join(self.lines[_first_line(statement) - 1 : end]))
-            )
-            if not method:
-                words.discard(path[0])  # the definition itself, reached already
-            if not open_names and heads.isdisjoint(words) and self_name not in words:
-                continue
-            top = _Scope()
-            _scan(statement, top)
-            chains = top.loads + [c for child in top.children for c, _ in child.free()]
-            names.update(c for c in chains if open_names or c[0] in heads)
-            if self_name is not None and top.children:
-                members.update(_loads_through(top.children[-1], self_name))
-        return frozenset(names), frozenset(members)
+    def references(self, path: Chain) -> References:
+        """The module-level names the definition at ``path`` loads (with their attributes:
+        ("s", "check") for ``s.check``), and the members it loads through its first
+        parameter when it is a method; both sorted."""
+        return self.found.get(path, _NO_REFERENCES)
 
     def digest(self, path: Chain) -> str | None:
         """The digest of the normalised code of the definition at ``path``."""
         if path not in self._digests:
-            statements = self._statements_of(path)
-            rendered = "\n".join(_render_statement(s) for s in statements)
-            self._digests[path] = _digest(rendered) if statements else None
+            spans = self.spans.get(path, ())
+            rendered = (_render_statement(_parse_span(self.lines, s)) for s in spans)
+            self._digests[path] = _digest("\n".join(rendered)) if spans else None
         return self._digests[path]
 
     def definition(self, path: Chain) -> Definition | None:
@@ -595,7 +606,7 @@ class ModuleIndex:
         if digest is None:
             return None
         names, members = self.references(path)
-        return Definition(digest, names, members)
+        return Definition(digest, frozenset(names), frozenset(members))
 
     def member(self, owner: Chain, name: str) -> Chain | None:
         """Where ``self.name`` is defined for an instance of the class ``owner``: in it or in
@@ -618,67 +629,130 @@ class ModuleIndex:
         return found
 
 
-def index_tree(tree: ast.Module, source: str) -> ModuleIndex:
-    """Index an already parsed module (``source`` is its text)."""
-    statements: dict[str, list[ast.stmt]] = {}
-    imports: dict[str, list[Import]] = {}
-    star_imports: list[Import] = []
-    classes: dict[Chain, ClassIndex] = {}
-    fixtures: dict[str, list[str]] = {}
-    fixture_names: dict[str, str] = {}
-    overriding: set[str] = set()
-    plugins: tuple[str, ...] = ()
+class _Builder:
+    """Collects the index of one module while its tree is at hand."""
 
-    def visit(body: Sequence[ast.stmt]) -> None:
-        nonlocal plugins
+    def __init__(self) -> None:
+        self.spans: dict[Chain, list[_Span]] = {}
+        self.statements: list[tuple[Chain, ast.stmt, _Span]] = []
+        self.imports: dict[str, list[Import]] = {}
+        self.star_imports: list[Import] = []
+        self.classes: dict[Chain, ClassIndex] = {}
+        self.fixtures: dict[str, list[str]] = {}
+        self.fixture_names: dict[str, str] = {}
+        self.overriding: set[str] = set()
+        self.plugins: tuple[str, ...] = ()
+
+    def bind(self, path: Chain, statement: ast.stmt) -> None:
+        span = _span(statement)
+        self.spans.setdefault(path, []).append(span)
+        self.statements.append((path, statement, span))
+
+    def visit(self, body: Sequence[ast.stmt]) -> None:
         for statement in body:
             for name in _bound_names(statement):
-                statements.setdefault(name, []).append(statement)
-            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.bind((name,), statement)
+            if isinstance(statement, _FUNCTIONS):
                 fixture = _fixture_name(statement)
                 if fixture is not None:
-                    fixtures.setdefault(fixture, []).append(statement.name)
-                    fixture_names[statement.name] = fixture
+                    self.fixtures.setdefault(fixture, []).append(statement.name)
+                    self.fixture_names[statement.name] = fixture
                     if _requests(statement, fixture, method=False):
-                        overriding.add(statement.name)
+                        self.overriding.add(statement.name)
             elif isinstance(statement, ast.ClassDef):
-                _index_class(statement, (statement.name,), classes)
+                self.visit_class(statement, (statement.name,))
             elif isinstance(statement, ast.Import):
                 for alias in statement.names:
                     if alias.asname:
                         bound, module = alias.asname, alias.name
                     else:
                         bound = module = alias.name.partition(".")[0]
-                    imports.setdefault(bound, []).append(Import(module, 0, None))
+                    self.imports.setdefault(bound, []).append(Import(module, 0, None))
             elif isinstance(statement, ast.ImportFrom):
                 module = statement.module or ""
                 for alias in statement.names:
                     if alias.name == "*":
-                        star_imports.append(Import(module, statement.level, None))
+                        self.star_imports.append(Import(module, statement.level, None))
                     else:
                         found = Import(module, statement.level, alias.name)
-                        imports.setdefault(alias.asname or alias.name, []).append(found)
+                        self.imports.setdefault(alias.asname or alias.name, []).append(found)
             else:
-                plugins = _plugins(statement) or plugins
+                self.plugins = _plugins(statement) or self.plugins
                 for block in _blocks(statement):
-                    visit(block)
+                    self.visit(block)
 
-    visit(tree.body)
-    return ModuleIndex(
-        statements={k: tuple(v) for k, v in statements.items()},
-        imports={k: tuple(v) for k, v in imports.items()},
-        star_imports=tuple(star_imports),
-        classes=classes,
-        fixtures={k: tuple(v) for k, v in fixtures.items()},
-        fixture_names=fixture_names,
-        overriding=frozenset(overriding),
-        plugins=plugins,
-        lines=source.splitlines(),
-    )
+    def visit_class(self, node: ast.ClassDef, path: Chain) -> None:
+        members: set[str] = set()
+        fixtures: dict[str, list[str]] = {}
+        overriding = set()
+        for statement in node.body:
+            for name in _bound_names(statement):
+                members.add(name)
+                self.bind((*path, name), statement)
+            if isinstance(statement, _FUNCTIONS):
+                fixture = _fixture_name(statement)
+                if fixture is not None:
+                    fixtures.setdefault(fixture, []).append(statement.name)
+                    if _requests(statement, fixture, method=True):
+                        overriding.add(statement.name)
+            elif isinstance(statement, ast.ClassDef):
+                self.visit_class(statement, (*path, statement.name))
+        bases: list[Chain] = []
+        for base in node.bases:
+            if isinstance(base, ast.Name):
+                bases.append((base.id,))
+            elif isinstance(base, ast.Attribute):
+                chain, _ = _chain(base)
+                if chain is not None:
+                    bases.append(chain)
+        self.classes[path] = ClassIndex(
+            tuple(bases),
+            frozenset(members),
+            {k: tuple(v) for k, v in fixtures.items()},
+            frozenset(overriding),
+        )
+
+    def build(self, lines: Sequence[str]) -> ModuleIndex:
+        names = frozenset(p[0] for p in self.spans if len(p) == 1)
+        heads = names | self.imports.keys()
+        open_names = bool(self.star_imports)
+        found: dict[Chain, References] = {}
+        for path, statement, span in self.statements:
+            references = _references(statement, span, path, lines, heads, open_names)
+            if references is _NO_REFERENCES:
+                continue
+            if path in found:  # a name bound by several statements
+                old_names, old_members = found[path]
+                references = (
+                    tuple(sorted({*old_names, *references[0]})),
+                    tuple(sorted({*old_members, *references[1]})),
+                )
+            found[path] = references
+        return ModuleIndex(
+            names=names,
+            imports={k: tuple(v) for k, v in self.imports.items()},
+            star_imports=tuple(self.star_imports),
+            classes=self.classes,
+            fixtures={k: tuple(v) for k, v in self.fixtures.items()},
+            fixture_names=self.fixture_names,
+            overriding=frozenset(self.overriding),
+            plugins=self.plugins,
+            spans={k: tuple(v) for k, v in self.spans.items()},
+            found=found,
+            lines=lines,
+        )
+
+
+def index_tree(tree: ast.Module, source: str) -> ModuleIndex:
+    """Index an already parsed module (``source`` is its text); keeps no part of the
+    tree."""
+    builder = _Builder()
+    builder.visit(tree.body)
+    return builder.build(_LINE_BREAK.split(source))
 
 
 def index_source(source: str) -> ModuleIndex:
-    """Parse a module once and index it (raises SyntaxError)."""
+    """Parse a module and index it (raises SyntaxError)."""
     return index_tree(ast.parse(source), source)
 
 
@@ -691,7 +765,7 @@ def reached(index: ModuleIndex, path: Chain) -> list[Chain]:
     stack = [path]
     while stack:
         names, members = index.references(stack.pop())
-        targets: list[Chain] = [(c[0],) for c in names if c[0] in index.statements]
+        targets: list[Chain] = [(c[0],) for c in names if c[0] in index.names]
         if owner is not None:
             targets.extend(p for m in members if (p := index.member(owner, m)) is not None)
         for target in targets:
@@ -718,22 +792,17 @@ class _Node(NamedTuple):
 
 class _Module(NamedTuple):
     """A module an import names: its file (None for a namespace package), its dotted name
-    when known, its folder when it is a package found by path, and whether it is a
-    package."""
+    when known, and its folder when it is a package found by path."""
 
     file: str | None
     name: str | None = None
     directory: str | None = None
-    package: bool = False
-
-
-ScopeKind = Literal["class", "module"]
 
 
 class _Place(NamedTuple):
     """One place a fixture is looked up: a class (with the class ``self`` is) or a module."""
 
-    kind: ScopeKind
+    kind: Literal["class", "module"]
     file: str
     path: Chain = ()
     owner: ClassLocation | None = None
@@ -772,8 +841,8 @@ class ClosureCache:
                 index = self._by_content[key]
             else:
                 try:
-                    index = index_source(data.decode("utf-8"))
-                except (SyntaxError, UnicodeDecodeError, ValueError):
+                    index = index_source(importlib.util.decode_source(data))
+                except (SyntaxError, UnicodeDecodeError, ValueError, LookupError):
                     index = None
                 self._by_content[key] = index
         self._by_file[filename] = index
@@ -794,12 +863,10 @@ class _Resolver:
         self.root = os.path.abspath(rootpath)
         self.origins = Origins(rootpath)
         self._resolved: dict[tuple[str, Chain], tuple[_Node, ...]] = {}
-        self._heads: dict[str, tuple[frozenset[str], bool]] = {}
-        self._references: dict[tuple[str, Chain], tuple[frozenset[Chain], frozenset[str]]] = {}
-        self._closures: dict[_Node, frozenset[_Node]] = {}
+        self._reach: dict[_Node, frozenset[_Node]] = {}
         self._lineages: dict[ClassLocation, tuple[ClassLocation, ...]] = {}
         self._conftests: dict[str, tuple[str, ...]] = {}
-        self._scopes: dict[tuple[ClassLocation | None, str], tuple[_Place, ...]] = {}
+        self._places: dict[tuple[ClassLocation | None, str], tuple[_Place, ...]] = {}
         self._fixtures: dict[tuple[ClassLocation | None, str, str], tuple[_Node, ...]] = {}
         self._around: dict[tuple[object, ...], frozenset[_Node]] = {}
         self._classes: dict[type, ClassLocation | None] = {}
@@ -815,8 +882,7 @@ class _Resolver:
         if module is None:
             return None
         filename = getattr(module, "__file__", None)
-        package = hasattr(module, "__path__")
-        return _Module(filename if isinstance(filename, str) else None, name, None, package)
+        return _Module(filename if isinstance(filename, str) else None, name)
 
     def _module_at(self, base: str) -> _Module | None:
         """The module at a path without its ``.py``: a file or a package folder."""
@@ -824,7 +890,7 @@ class _Resolver:
             return _Module(base + ".py")
         if os.path.isdir(base):
             init = os.path.join(base, "__init__.py")
-            return _Module(init if os.path.isfile(init) else None, None, base, True)
+            return _Module(init if os.path.isfile(init) else None, None, base)
         return None
 
     def _imported(self, importer: str, found: Import) -> _Module | None:
@@ -833,53 +899,7 @@ class _Resolver:
         base = os.path.dirname(importer)
         for _ in range(found.level - 1):
             base = os.path.dirname(base)
-        if not found.module:
-            init = os.path.join(base, "__init__.py")
-            return _Module(init if os.path.isfile(init) else None, None, base, True)
         return self._module_at(os.path.join(base, *found.module.split(".")))
-
-    def _may_lead_to_test_code(self, importer: str, found: Import) -> bool:
-        """Can a name bound by this import stand for test code? Not when the module is
-        external, unknown, or a project module that is not a package."""
-        module = self._imported(importer, found)
-        if module is None:
-            return False
-        if module.file is not None:
-            origin = self.origins.of_file(module.file)
-            if origin != "project":
-                return origin == "test"
-        return module.package
-
-    def heads(self, filename: str) -> tuple[frozenset[str], bool]:
-        """The names of a module that may stand for test code (its definitions, and its
-        imports that may lead to test code), and whether a star import may add more."""
-        found = self._heads.get(filename)
-        if found is None:
-            index = self.cache.index(filename)
-            if index is None:
-                found = (frozenset(), False)
-            else:
-                imported = (
-                    name
-                    for name, imports in index.imports.items()
-                    if any(self._may_lead_to_test_code(filename, i) for i in imports)
-                )
-                stars = any(self._may_lead_to_test_code(filename, i) for i in index.star_imports)
-                found = (frozenset(index.statements.keys() | set(imported)), stars)
-            self._heads[filename] = found
-        return found
-
-    def references(self, filename: str, path: Chain) -> tuple[frozenset[Chain], frozenset[str]]:
-        key = (filename, path)
-        found = self._references.get(key)
-        if found is None:
-            index = self.cache.index(filename)
-            if index is None:
-                found = (frozenset(), frozenset())
-            else:
-                found = index.references_among(path, *self.heads(filename))
-            self._references[key] = found
-        return found
 
     def _submodule(self, module: _Module, name: str) -> _Module | None:
         if module.name is not None:
@@ -910,7 +930,7 @@ class _Resolver:
         nodes: list[_Node] = []
         if index is not None:
             head = chain[0]
-            if head in index.statements:
+            if head in index.names:
                 nodes.append(_Node(filename, (head,)))
             for imported in index.imports.get(head, ()):
                 module = self._imported(filename, imported)
@@ -920,7 +940,7 @@ class _Resolver:
                     nodes.extend(self._attribute(module, (imported.name, *chain[1:])))
                 elif len(chain) > 1:
                     nodes.extend(self._attribute(module, chain[1:]))
-            if head not in index.statements and head not in index.imports:
+            if head not in index.names and head not in index.imports:
                 for imported in index.star_imports:
                     module = self._imported(filename, imported)
                     if module is not None and module.file and self._is_test(module.file):
@@ -955,9 +975,7 @@ class _Resolver:
                 return (_Node(filename, (*path, name), owner),)
         return ()
 
-    def class_location(self, cls: type | None) -> ClassLocation | None:
-        if cls is None:
-            return None
+    def class_location(self, cls: type) -> ClassLocation | None:
         if cls in self._classes:
             return self._classes[cls]
         filename = getattr(sys.modules.get(cls.__module__), "__file__", None)
@@ -971,16 +989,19 @@ class _Resolver:
     # the graph
 
     def edges(self, node: _Node) -> Iterator[_Node]:
-        names, members = self.references(node.file, node.path)
+        index = self.cache.index(node.file)
+        if index is None:
+            return
+        names, members = index.references(node.path)
         for chain in names:
             yield from self.resolve(node.file, chain)
         if node.owner is not None:
             for name in members:
                 yield from self.member(node.owner, name)
 
-    def closure(self, node: _Node) -> frozenset[_Node]:
-        """The node and every node it reaches."""
-        found = self._closures.get(node)
+    def reach(self, node: _Node) -> frozenset[_Node]:
+        """The node and every node it reaches (kept: nodes other than tests are shared)."""
+        found = self._reach.get(node)
         if found is None:
             seen = {node}
             stack = [node]
@@ -989,7 +1010,7 @@ class _Resolver:
                     if target not in seen:
                         seen.add(target)
                         stack.append(target)
-            found = self._closures[node] = frozenset(seen)
+            found = self._reach[node] = frozenset(seen)
         return found
 
     # fixtures
@@ -1003,66 +1024,66 @@ class _Resolver:
                 found = ()
             else:
                 here = os.path.join(directory, "conftest.py")
-                parent = os.path.dirname(directory)
-                up = self.conftests(parent) if directory != self.root else ()
+                up = self.conftests(os.path.dirname(directory)) if directory != self.root else ()
                 found = (here, *up) if os.path.isfile(here) else up
             self._conftests[directory] = found
         return found
 
-    def scopes(self, owner: ClassLocation | None, module: str) -> tuple[_Place, ...]:
+    def places(self, owner: ClassLocation | None, module: str) -> tuple[_Place, ...]:
         """Where a test's fixtures are looked up, in pytest's order."""
         key = (owner, module)
-        found = self._scopes.get(key)
+        found = self._places.get(key)
         if found is not None:
             return found
-        scopes: list[_Place] = []
+        places: list[_Place] = []
         if owner is not None:
             filename, path = owner
             for size in range(len(path), 0, -1):
                 enclosing = (filename, path[:size])
-                scopes.extend(_Place("class", f, p, enclosing) for f, p in self.lineage(enclosing))
+                places.extend(_Place("class", f, p, enclosing) for f, p in self.lineage(enclosing))
         modules = [module, *self.conftests(os.path.dirname(module))]
-        scopes.extend(_Place("module", m) for m in modules)
+        places.extend(_Place("module", m) for m in modules)
         for filename in modules:
             index = self.cache.index(filename)
             for name in index.plugins if index is not None else ():
                 plugin = self._module_named(name)
                 if plugin is not None and plugin.file is not None and self._is_test(plugin.file):
-                    scopes.append(_Place("module", plugin.file))
-        found = self._scopes[key] = tuple(scopes)
+                    places.append(_Place("module", plugin.file))
+        found = self._places[key] = tuple(places)
         return found
 
     def _fixture_in(
-        self, scope: _Place, name: str, seen: frozenset[str] = frozenset()
+        self, place: _Place, name: str, seen: frozenset[str] = frozenset()
     ) -> tuple[_Node, bool] | None:
         """The definition of a fixture in one class or module, and whether it requests
         its own name."""
-        index = self.cache.index(scope.file)
+        index = self.cache.index(place.file)
         if index is None:
             return None
-        if scope.kind == "class":
-            owner = index.classes[scope.path]
+        if place.kind == "class":
+            owner = index.classes[place.path]
             members = owner.fixtures.get(name)
             if not members:
                 return None
-            node = _Node(scope.file, (*scope.path, members[-1]), scope.owner)
+            node = _Node(place.file, (*place.path, members[-1]), place.owner)
             return node, members[-1] in owner.overriding
         functions = index.fixtures.get(name)
         if functions:
-            return _Node(scope.file, (functions[-1],)), functions[-1] in index.overriding
+            return _Node(place.file, (functions[-1],)), functions[-1] in index.overriding
         if name in index.imports:
-            for node in self.resolve(scope.file, (name,)):
+            for node in self.resolve(place.file, (name,)):
                 target = self.cache.index(node.file)
                 function = node.path[0]
                 fixture = target.fixture_names.get(function) if target is not None else None
                 if target is not None and fixture in (name, function):
                     return node, function in target.overriding
         for imported in index.star_imports:
-            module = self._imported(scope.file, imported)
+            module = self._imported(place.file, imported)
             if module is None or module.file is None or module.file in seen:
                 continue
             if self._is_test(module.file):
-                found = self._fixture_in(_Place("module", module.file), name, seen | {scope.file})
+                inner = _Place("module", module.file)
+                found = self._fixture_in(inner, name, seen | {place.file})
                 if found is not None:
                     return found
         return None
@@ -1074,8 +1095,8 @@ class _Resolver:
         found = self._fixtures.get(key)
         if found is None:
             nodes: list[_Node] = []
-            for scope in self.scopes(owner, module):
-                definition = self._fixture_in(scope, name)
+            for place in self.places(owner, module):
+                definition = self._fixture_in(place, name)
                 if definition is None:
                     continue
                 nodes.append(definition[0])
@@ -1103,31 +1124,41 @@ class _Resolver:
                     roots.extend(self.member(owner, name))
             for name in fixturenames:
                 roots.extend(self.fixture(owner, module, name))
-            found = frozenset().union(*(self.closure(r) for r in roots))
+            found = frozenset[_Node]().union(*(self.reach(r) for r in roots))
             self._around[key] = found
         return found
 
-    def nodes(self, item: pytest.Item) -> frozenset[_Node]:
-        if not isinstance(item, pytest.Function):
-            return frozenset()
-        owner = self.class_location(item.cls)
-        found = self.around(owner, str(item.path), tuple(item.fixturenames))
-        own = self.own(item, owner)
-        if own is not None:
-            found = (found | self.closure(own)) - {own}
-        return found
-
     def own(self, item: pytest.Function, owner: ClassLocation | None) -> _Node | None:
-        try:
-            function = inspect.unwrap(item.function)
-        except ValueError:  # a cycle of __wrapped__
-            return None
+        """The test's own function, where its code is."""
+        function = item.function
+        if hasattr(function, "__wrapped__"):
+            try:
+                function = inspect.unwrap(function)
+            except ValueError:  # a cycle of __wrapped__
+                return None
         code = getattr(function, "__code__", None)
         qualname = getattr(function, "__qualname__", "<>")
         if code is None or "<" in qualname:
             return None
         path = tuple(qualname.split("."))
         return _Node(code.co_filename, path, owner if len(path) > 1 else None)
+
+    def nodes(self, item: pytest.Item) -> frozenset[_Node]:
+        if not isinstance(item, pytest.Function):
+            return frozenset()
+        parent = item.parent
+        owner = self.class_location(parent.obj) if isinstance(parent, pytest.Class) else None
+        found = self.around(owner, str(item.path), tuple(item.fixturenames))
+        own = self.own(item, owner)
+        if own is not None:
+            # Not kept per test: what a test's own function reaches is seldom shared.
+            reached_by_own = {t for n in self.edges(own) if n != own for t in self.reach(n)}
+            reached_by_own.discard(own)
+            if reached_by_own:
+                found = found.union(reached_by_own)
+            if own in found:
+                found = found - {own}
+        return found
 
     def entry(self, node: _Node) -> tuple[str, str]:
         index = self.cache.index(node.file)

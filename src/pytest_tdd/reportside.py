@@ -28,6 +28,11 @@ from pytest_tdd.reasons import Failure
 from pytest_tdd.settings import DEFAULT_STATE_FILE, Settings
 
 
+# pytest 8.3 and later colour a verbose word given with its markup; older ones print the
+# pair as it is.
+_WORDS_TAKE_MARKUP = pytest.version_tuple >= (8, 3)
+
+
 def _git_head(root: Path) -> str | None:
     from pytest_tdd import gitdiff  # git only when a red run records
 
@@ -78,15 +83,15 @@ class ReportSide:
 
     def pytest_report_teststatus(
         self, report: pytest.TestReport, config: pytest.Config
-    ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    ) -> tuple[str, str, tuple[str, dict[str, bool]] | str] | None:
         if report.outcome != "failed" or report.when != "call" or not getattr(report, NEW_ATTR, 0):
             return None
         failure = failure_from_dict(getattr(report, FAILURE_ATTR, None))
         if failure is None:
             return None
-        if failure.accepted_by(self.settings.accept):
-            return "failed", "r", ("RED", {"red": True})
-        return "failed", "W", ("WRONG-REASON", {"red": True})
+        word = "RED" if failure.accepted_by(self.settings.accept) else "WRONG-REASON"
+        letter = "r" if word == "RED" else "W"
+        return "failed", letter, (word, {"red": True}) if _WORDS_TAKE_MARKUP else word
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> object:
