@@ -1242,3 +1242,40 @@ def test_a_doctest_has_no_digest(tdd: pytest.Pytester) -> None:
     write(tdd, {"tests/test_doc.txt": ">>> 1 + 1\n2\n"})
     (item,) = tdd.getitems(Path(tdd.path, "tests/test_doc.txt"))
     assert digest(item) is None
+
+
+def test_a_test_class_made_at_run_time_depends_on_what_its_function_reaches(
+    tdd: pytest.Pytester,
+) -> None:
+    test = """
+        def check(value):
+            assert value
+
+        def a_test(self):
+            check(1)
+
+        TestMade = type("TestMade", (), {"test_a": a_test})
+        """
+    items = collect(tdd, {"tests/test_sample.py": test})
+    assert dependencies(items["test_a"]) == [("check", "tests/test_sample.py")]
+
+
+def test_renaming_a_local_of_a_helper_or_retyping_it_keeps_the_digest(
+    tdd: pytest.Pytester,
+) -> None:
+    before = """
+        from typing import List
+
+
+        def check(values: List[int]):
+            total = sum(values)
+            assert total == 1
+
+
+        def test_a():
+            check([1])
+        """
+    after = before.replace("List[int]", "list[int]").replace("total", "found")
+    first = digest(collect(tdd, {"tests/test_sample.py": before})["test_a"])
+    second = digest(collect(tdd, {"tests/test_other.py": after}, "tests/test_other.py")["test_a"])
+    assert first == second

@@ -451,3 +451,11 @@ def test_adopt_refuses_an_empty_test() -> None:
     judgement = phases.adopt([obs("passed")], {}, empty=frozenset({ID}))
     assert verdict_of(judgement) == "not-adopted"
     assert not judgement.changes
+
+
+def test_passing_evidence_recorded_before_deps_existed_is_bound_to_the_current_deps() -> None:
+    current = Identity(FP.fingerprint, deps="d" * 16)
+    judgement = judge("green", obs("passed", identity=current), state=ledger(record("legacy")))
+    assert verdict_of(judgement) == "legacy"
+    assert [r.deps for r in judgement.changes.put.values()] == ["d" * 16]
+

@@ -11,7 +11,9 @@ What counts, found statically (the source is parsed, nothing is executed):
 * **Helpers by name.** The module-level definitions of the test's module that the test
   reaches by name: the free names its body loads (names bound in the function, its nested
   functions' enclosing scopes or a comprehension are not free; ``global`` names are), its
-  decorators and its default values; then, transitively, what each of those reaches. A
+  decorators and its default values, not its annotations (they do not run the code they
+  name); then, transitively, what each of those reaches (another test too, when it is
+  called by name). A
   definition is every module-level statement that binds the name: ``def``, ``class``, and
   assignments to simple names (``EXPECTED = 405``, ``CASES += [...]``), also inside
   module-level ``if``/``try``/``with`` blocks. A class reached by name counts whole (all its
@@ -59,14 +61,22 @@ Limits (what is not seen):
 * a name used as a direct ``parametrize`` argument that is also a fixture in test code:
   the fixture is counted although pytest does not call it;
 * a decorated test whose wrapper hides the original function (no ``__wrapped__``): only its
-  fixtures count.
+  fixtures count; a class made at run time (``type(...)``): its members through ``self``
+  and its own fixtures are not seen.
 
-The pure part (source text in: ``index_source``, ``ModuleIndex``, ``reached``) is kept
-apart from the part that takes a collected ``pytest.Item`` (``ClosureCache``,
-``dependency_digest``, ``dependencies``). Cost: each file is read and parsed at most once
-per ``ClosureCache`` (keyed on its content), a definition's references and digest are
-computed at most once, and a function that loads none of its module's names is not walked
-at all (a regular expression over its source lines says so).
+The pure part (source text in: ``index_source``/``index_tree``, ``ModuleIndex``,
+``reached``) is kept apart from the part that takes a collected ``pytest.Item``
+(``ClosureCache``, ``dependency_digest``, ``dependencies``).
+
+Cost: each file is read and parsed at most once per ``ClosureCache`` (keyed on its
+content; ``index_tree`` takes a tree parsed elsewhere, so that the fingerprints and this
+index can share one parse). What each definition loads is found while the tree is at
+hand, and only for a definition whose source lines mention a name of its module (a regular
+expression says so; the others are not walked); then the tree is dropped: keeping every
+test module's tree alive doubles what the garbage collector costs for the rest of the run.
+A definition's digest is taken when first needed, from its own lines parsed again. Per
+test, what its fixtures reach is kept for the next test with the same fixtures, and what
+the definitions it reaches reach is kept too; a test's own function is walked once.
 """
 
 from __future__ import annotations
@@ -116,8 +126,9 @@ def _digest(text: str) -> str:
 
 
 def _render_function(node: FunctionNode) -> str:
-    """A function's code without its name and docstring (identity's fingerprint)."""
-    return identity.function_fingerprint(node)
+    """A function's code without its name and docstring (identity's fingerprint, in the
+    current scheme: annotations and the names of locals do not count)."""
+    return identity.function_fingerprint(node, scheme=identity.SCHEME)
 
 
 def _render_node(node: object) -> str:
@@ -951,16 +962,20 @@ class _Resolver:
     # classes
 
     def lineage(self, location: ClassLocation) -> tuple[ClassLocation, ...]:
-        """A class and its bases in test code, nearest first."""
+        """A class and its bases in test code, nearest first (only classes with a class
+        statement)."""
         found = self._lineages.get(location)
         if found is not None:
             return found
-        self._lineages[location] = (location,)  # a cycle ends here
         filename, path = location
-        lineage = [location]
         index = self.cache.index(filename)
         owner = index.classes.get(path) if index is not None else None
-        for base in owner.bases if owner is not None else ():
+        if owner is None:  # no class statement: a class made at run time
+            self._lineages[location] = ()
+            return ()
+        self._lineages[location] = (location,)  # a cycle ends here
+        lineage = [location]
+        for base in owner.bases:
             for node in self.resolve(filename, base):
                 base_index = self.cache.index(node.file)
                 if base_index is not None and node.path in base_index.classes:

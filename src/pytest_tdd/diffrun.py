@@ -127,7 +127,8 @@ class DiffRun:
         )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, "utf-8")
+            with path.open("a" if self.settings.step_summary else "w", encoding="utf-8") as out:
+                out.write(text)  # GitHub's step summary is appended to (issue 9)
         except OSError as error:
             return f"cannot write the Markdown report {path}: {error}"
         return None

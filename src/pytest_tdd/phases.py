@@ -32,6 +32,11 @@ ViolationKind = Literal[
     "not-run",
     "nothing-to-prove",
     "diff-coverage",
+    # issue 8: --tdd-verify
+    "passed-on-base",
+    "wrong-reason-on-base",
+    "edited-to-pass",
+    "removed-failing",
 ]
 # What a run concluded about one test: a violation, or one of these.
 Word = (
@@ -194,10 +199,12 @@ class _Matcher:
             found = _best(r for r in self.by_identity.get(key, ()) if self._moved(r))
             inherited = found.nodeid if found is not None else None
         if found is not None:
-            if found.deps == identity.deps or found.deps is None:
+            if found.deps == identity.deps:
                 return _Match(found, found.status, inherited)
             if found.status != "red":
                 return _Match(found, found.status, inherited, rebind=True)
+            if found.deps is None:  # recorded before deps were: nothing to compare
+                return _Match(found, found.status, inherited)
             return _Match(None, "changed", previous=found, deps_changed=True)
         others = [r for r in candidates if _key(r) not in self.observed]
         if others:
@@ -217,6 +224,22 @@ def without_evidence(
         for o in observations
         if o.exempt is None and matcher.match(o.nodeid, o.identity).record is None
     ]
+
+
+def states(
+    observations: Sequence[Observation],
+    ledger: Mapping[str, tuple[Record, ...]],
+    missing_files: Collection[str] = (),
+) -> dict[str, tuple[State, Record | None]]:
+    """Each test's evidence state, by the same matching as the verdict, with the record
+    behind it: the record of its current code, or for a changed test that of its old code
+    (``pytest --tdd-status``)."""
+    matcher = _Matcher(ledger, observations, missing_files)
+    found: dict[str, tuple[State, Record | None]] = {}
+    for o in observations:
+        m = matcher.match(o.nodeid, o.identity)
+        found[o.nodeid] = (m.state, m.record if m.record is not None else m.previous)
+    return found
 
 
 def _red_record(o: Observation, failure: Failure, head: str | None) -> Record:

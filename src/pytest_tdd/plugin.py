@@ -39,6 +39,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.help:
         return
     settings = resolve(config)
+    if settings.status:  # issue 9: collect, show each test's state, run nothing
+        from pytest_tdd.status import register_status
+
+        register_status(config, settings, RUN_NAME)
+        return
     if config.option.collectonly:
         if settings.json_path is not None:
             config.pluginmanager.register(CollectOnlyReport(settings), REPORT_NAME)
@@ -59,6 +64,10 @@ def pytest_configure(config: pytest.Config) -> None:
         if worker or not _is_controller(config):
             run = RunSide(config, settings, sighting, selection)
             config.pluginmanager.register(run, RUN_NAME)
+    if worker and settings.verify is not None:  # issue 8: each worker sends what it saw
+        from pytest_tdd.verify import PROBE_NAME, Probe, Seen
+
+        config.pluginmanager.register(Probe(config, Seen()), PROBE_NAME)
     if not worker:
         side = ReportSide(config, settings, sighting)
         config.pluginmanager.register(side, REPORT_NAME)

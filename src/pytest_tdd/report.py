@@ -25,6 +25,16 @@ _FIXES: dict[ViolationKind, str] = {
     "nothing-to-prove": "select the new tests: pytest --tdd-phase=red <their file or id>",
     "diff-coverage": "add tests that execute the missing lines, or exclude lines that need "
     "no test with '# pragma: no cover'; the threshold is --tdd-diff-fail-under",
+    # issue 8: --tdd-verify
+    "passed-on-base": "make it test what this change adds, so that it fails against the "
+    "base revision's code; a test of behaviour the base already had belongs in a change "
+    "of its own, or mark it @pytest.mark.tdd_exempt('why')",
+    "wrong-reason-on-base": "make it fail against the base revision's code on an assertion "
+    "or a missing API (tdd_red_accept), not on a typo, a fixture or a library error",
+    "edited-to-pass": "restore what the old version of {id} checked and make the code pass "
+    "it; if the behaviour change is meant, make it a change of its own that says so",
+    "removed-failing": "restore {id} and make the code pass it, or delete the code it "
+    "tests together with it",
 }
 
 

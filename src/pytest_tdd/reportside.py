@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,6 +26,9 @@ from pytest_tdd.observe import (
 from pytest_tdd.phases import Identity, Judgement, Observation, Violation
 from pytest_tdd.reasons import Failure
 from pytest_tdd.settings import DEFAULT_STATE_FILE, Settings
+
+if TYPE_CHECKING:
+    from pytest_tdd.verify import VerifyRun
 
 
 # pytest 8.3 and later colour a verbose word given with its markup; older ones print the
@@ -52,6 +55,7 @@ class ReportSide:
         self.counted_failures = 0
         self.judgement: Judgement | None = None
         self.diff = DiffRun(settings.rootpath, settings.diff) if settings.diff else None
+        self.verify = _verify_run(config, settings)  # issue 8: --tdd-verify
         self.observations: list[Observation] = []
         self.failing: list[str] = []
         self.problems: list[str] = []
@@ -108,6 +112,14 @@ class ReportSide:
             self._judge(session)
         if self.diff is not None:
             self._measure_diff()
+        if self.verify is not None:  # issue 8: after the run loop, in this process only
+            self.verify.check(self.outcomes.results, self.sighting)
+            # in diff coverage's Markdown report when both are on
+            path = self.diff.settings.markdown if self.diff else self.verify.settings.markdown
+            written = self.verify.write_markdown(path, append=self.diff is not None)
+            for problem in (self.verify.problem, written):
+                if problem is not None:
+                    self.problems.append(problem)
         if self.violations or self.problems:
             session.testsfailed += 1
 
@@ -116,6 +128,8 @@ class ReportSide:
         found = list(self.judgement.violations) if self.judgement else []
         if self.diff is not None and self.diff.violation is not None:
             found.append(self.diff.violation)
+        if self.verify is not None:
+            found.extend(self.verify.violations)
         return found
 
     def _measure_diff(self) -> None:
@@ -218,6 +232,15 @@ class ReportSide:
         written = self.settings.json_path is None or self._write_json(session)
         if not written and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if cache is not None and self.settings.phase is not None:  # issue 9: for the guard
+            from pytest_tdd.guard import LAST_RUN_KEY, last_run_entry
+
+            held = session.exitstatus == pytest.ExitCode.OK and not self.violations
+            kinds = [v.kind for v in self.violations]
+            entry = last_run_entry(
+                self.settings.phase, held, kinds, len(self.failing), self.sighting.files
+            )
+            cache.set(LAST_RUN_KEY, entry)
 
     def _write_json(self, session: pytest.Session) -> bool:
         path = self.settings.json_path
@@ -227,6 +250,8 @@ class ReportSide:
             for nodeid, result in self.outcomes.results.items()
         ]
         extra = {"diff_coverage": self.diff.to_json()} if self.diff is not None else {}
+        if self.verify is not None:
+            extra["verify"] = self.verify.to_json()
         ok = session.exitstatus == pytest.ExitCode.OK and not self.violations
         document = report.to_json(
             self.settings.phase, self.judgement, observations, self.violations, extra, ok=ok
@@ -295,8 +320,24 @@ class ReportSide:
                 write(line, red=failed and number == 0, green=not failed and number == 0)
             for line in self.diff.annotations():
                 write(line)
+        if self.verify is not None:  # issue 8
+            failed = bool(self.verify.violations)
+            verbose = self.config.get_verbosity() > 0
+            for number, line in enumerate(self.verify.summary_lines(verbose)):
+                write(line, red=failed and number == 0, green=not failed and number == 0)
+            for line in self.verify.annotations():
+                write(line)
         for problem in self.problems:
             write(f"tdd: ERROR {problem}", red=True)
+
+
+def _verify_run(config: pytest.Config, settings: Settings) -> VerifyRun | None:
+    """--tdd-verify (issue 8): resolves the base now, so that a bad one stops the run."""
+    if settings.verify is None:
+        return None
+    from pytest_tdd.verify import VerifyRun
+
+    return VerifyRun(config, settings)
 
 
 class XdistHooks:
@@ -311,6 +352,8 @@ class XdistHooks:
         if output.get("tdd"):
             self.side.sighting.merge(output["tdd"])
         self.side.worker_fingerprints.update(output.get("tdd-fingerprints", {}))
+        if self.side.verify is not None:
+            self.side.verify.merge(output.get("tdd-verify"))
 
 
 class CollectOnlyReport:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from pytest_tdd import evidence, identity, phases
+from pytest_tdd import closure, evidence, identity, phases
 from pytest_tdd.observe import (
     CACHE_KEY,
     FAILURE_ATTR,
@@ -170,12 +170,13 @@ class RunSide:
         )
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        closures = closure.ClosureCache()  # the test modules are imported now
         for item in session.items:
             found = identify(item, self.sources)
             self.sighting.items[item.nodeid] = (
                 found.fingerprint,
                 found.case,
-                found.deps,
+                closure.dependency_digest(item, closures, self.settings.rootpath),
                 exempt_reason(item),
             )
             if self.settings.adopt and is_empty(item):

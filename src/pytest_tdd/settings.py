@@ -75,6 +75,31 @@ DIFF_OMIT_HELP = (
     "Glob patterns of changed files that diff coverage leaves out, as coverage's own "
     "omit setting does."
 )
+# issue 8: --tdd-verify
+VERIFY_HELP = (
+    "Prove red in CI: run the change's new and changed tests against the base revision's "
+    "code (the base of --tdd-base) in a temporary tree, where each must fail for an "
+    "accepted reason."
+)
+VERIFY_TIMEOUT_HELP = (
+    "Seconds one test may run against the base revision with --tdd-verify (default: 60)."
+)
+# The plugin module a run against the base revision loads (``-p``): such a run never
+# verifies nor measures diff coverage itself.
+VERIFY_CHILD_PLUGIN = "pytest_tdd.verifychild"
+# issue 9: --tdd-status and the guard's ini keys (pytest-tdd guard reads them itself)
+STATUS_HELP = (
+    "Show each selected test's state against the evidence (none, red, green, legacy, "
+    "exempt, changed) and the command to run next; collects, runs no test, writes nothing."
+)
+GUARD_IGNORE_HELP = (
+    "Glob patterns of files that pytest-tdd guard always lets a coding agent edit "
+    "(rootdir-relative, or a file name), e.g. docs/* migrations/*."
+)
+GUARD_ON_ERROR_HELP = (
+    "What pytest-tdd guard answers when it cannot decide (an unreadable evidence file, a "
+    "malformed hook event): allow (the default) or deny."
+)
 EXEMPT_MARKER = (
     "tdd_exempt(reason): exempt this test from pytest-tdd's gate; the reason is shown in "
     "the report."
@@ -89,6 +114,15 @@ class DiffSettings:
     contexts: bool
     omit: tuple[str, ...]
     base_from_ini: bool = False
+    step_summary: bool = False  # issue 9: markdown is $GITHUB_STEP_SUMMARY, appended to
+
+
+@dataclass(frozen=True)
+class VerifySettings:  # issue 8
+    base: str | None
+    timeout: float
+    markdown: Path | None
+    base_from_ini: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,10 +136,17 @@ class Settings:
     lock_timeout: float = 60.0
     diff: DiffSettings | None = None  # None: diff coverage is off
     upgrade: bool = False
+    verify: VerifySettings | None = None  # None: --tdd-verify is off (issue 8)
+    status: bool = False  # issue 9: --tdd-status
 
     @property
     def active(self) -> bool:
-        return self.records or self.json_path is not None or self.diff is not None
+        return (
+            self.records
+            or self.json_path is not None
+            or self.diff is not None
+            or self.verify is not None
+        )
 
     @property
     def records(self) -> bool:
@@ -150,6 +191,16 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("tdd_base", BASE_HELP, default="")
     parser.addini("tdd_diff_fail_under", DIFF_FAIL_UNDER_HELP, default="80")
     parser.addini("tdd_diff_omit", DIFF_OMIT_HELP, type="args", default=[])
+    # issue 8: --tdd-verify
+    group.addoption(
+        "--tdd-verify", action="store_true", default=None, dest="tdd_verify", help=VERIFY_HELP
+    )
+    parser.addini("tdd_verify", VERIFY_HELP, type="bool", default=False)
+    parser.addini("tdd_verify_timeout", VERIFY_TIMEOUT_HELP, default="60")
+    # issue 9: --tdd-status, and the ini keys of pytest-tdd guard
+    group.addoption("--tdd-status", action="store_true", dest="tdd_status", help=STATUS_HELP)
+    parser.addini("tdd_guard_ignore", GUARD_IGNORE_HELP, type="args", default=[])
+    parser.addini("tdd_guard_on_error", GUARD_ON_ERROR_HELP, default="allow")
 
 
 def _phase(value: str | None, source: str) -> Phase | None:
@@ -177,6 +228,14 @@ def resolve(config: pytest.Config) -> Settings:
         raise pytest.UsageError(
             "--tdd-upgrade only re-binds the evidence file; run it on its own, then the phase"
         )
+    status = bool(config.getoption("tdd_status"))  # issue 9
+    if status and (config.getoption("tdd_phase") or adopt or upgrade):
+        raise pytest.UsageError(
+            "--tdd-status only reads the evidence; run it on its own, without a phase, "
+            "--tdd-adopt or --tdd-upgrade"
+        )
+    if status:
+        phase = None  # a phase from the environment does not apply to the status view
     accept = [str(v) for v in config.getini("tdd_red_accept")]
     unknown = sorted(set(accept) - set(KINDS))
     if unknown or not accept:
@@ -194,7 +253,8 @@ def resolve(config: pytest.Config) -> Settings:
     )
     json_path = config.getoption("tdd_json")
     lock_timeout = _seconds(str(config.getini("tdd_lock_timeout")), "ini tdd_lock_timeout")
-    diff = _diff_settings(config)
+    child = config.pluginmanager.has_plugin(VERIFY_CHILD_PLUGIN)  # a run against the base
+    diff = None if child else _diff_settings(config)
     if diff is not None and diff.contexts and phase is None:
         raise pytest.UsageError(
             "--tdd-diff-contexts needs a phase (--tdd-phase): the phase's evidence tells "
@@ -210,6 +270,8 @@ def resolve(config: pytest.Config) -> Settings:
         lock_timeout=lock_timeout,
         diff=diff,
         upgrade=upgrade,
+        verify=None if child else _verify_settings(config),
+        status=status,
     )
 
 
@@ -257,13 +319,17 @@ def _diff_settings(config: pytest.Config) -> DiffSettings | None:
             "test executed each line)"
         )
     markdown = config.getoption("tdd_diff_markdown")
+    # issue 9: on GitHub Actions the report goes to the step summary unless a path is given
+    summary = None if markdown else os.environ.get("GITHUB_STEP_SUMMARY") or None
+    target = markdown or summary
     return DiffSettings(
         base=base,
         fail_under=fail_under,
-        markdown=config.invocation_params.dir / markdown if markdown else None,
+        markdown=config.invocation_params.dir / target if target else None,
         contexts=contexts,
         omit=tuple(str(p) for p in config.getini("tdd_diff_omit")),
         base_from_ini=base is not None and not cli_base,
+        step_summary=summary is not None,
     )
 
 
@@ -275,3 +341,27 @@ def _seconds(value: str, source: str) -> float:
     if not seconds >= 0:
         raise pytest.UsageError(f"{source}: {value!r} is not a number of seconds (0 or more)")
     return seconds
+
+
+def _verify_settings(config: pytest.Config) -> VerifySettings | None:  # issue 8
+    cli = config.getoption("tdd_verify")
+    if not cli and not config.getini("tdd_verify"):
+        return None
+    cli_base = config.getoption("tdd_base")
+    base = cli_base or str(config.getini("tdd_base")) or None
+    if base is not None and base.startswith("-"):
+        where = "--tdd-base" if cli_base else "ini tdd_base"
+        raise pytest.UsageError(f"{where}: {base!r} starts with '-'; name a branch, tag or commit")
+    value = str(config.getini("tdd_verify_timeout"))
+    timeout = _seconds(value, "ini tdd_verify_timeout")
+    if timeout <= 0:
+        raise pytest.UsageError(
+            f"ini tdd_verify_timeout: {value!r} is not a number of seconds above 0"
+        )
+    markdown = config.getoption("tdd_diff_markdown")
+    return VerifySettings(
+        base=base,
+        timeout=timeout,
+        markdown=config.invocation_params.dir / markdown if markdown else None,
+        base_from_ini=base is not None and not cli_base,
+    )

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pytest_tdd import evidence, identity
+from pytest_tdd import closure, evidence, identity
 from pytest_tdd.evidence import Ledger
 from pytest_tdd.observe import SourceCache, identify
 from pytest_tdd.phases import Identity
@@ -84,8 +84,11 @@ class Upgrade:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         old_sources, new_sources = SourceCache(scheme=1), SourceCache()
+        closures = closure.ClosureCache()
         for item in session.items:
-            self.pairs[item.nodeid] = (identify(item, old_sources), identify(item, new_sources))
+            new = identify(item, new_sources)
+            deps = closure.dependency_digest(item, closures, self.settings.rootpath)
+            self.pairs[item.nodeid] = (identify(item, old_sources), replace(new, deps=deps))
         path = self.settings.state_file
         try:
             with evidence.locked(path, self.settings.lock_timeout):

@@ -1,0 +1,389 @@
+"""``--tdd-verify`` in the pytest run: CI proves red itself, trusting no file.
+
+The base is resolved when the run starts (as for diff coverage: a base that does not
+resolve stops the run before any test). Where tests are collected (a single process, or
+each xdist worker), ``Probe`` notes each test's identity and where its function is
+defined. After the run loop, in the process that judges the run only (a single process,
+or the xdist controller), ``VerifyRun.check``:
+
+1. asks git which files changed since the base, and picks the test modules whose tests
+   may differ from the base's (``verifyjudge.suspect_modules``);
+2. builds the base revision's tree in a temporary directory outside the repository
+   (``basetree``) and collects those modules there (``verifyrun``, ``collect``): the
+   change's tests are those whose identity no base test has;
+3. lays the change's test code over the tree and runs the change's tests there, judged
+   by the red contract; a changed test that passes there has its old version run against
+   the new code, and so has each removed test, in a second tree (the working tree's code
+   with the base's test code);
+4. removes the trees.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_tdd import basetree, diffcov, gitdiff, verifyjudge, verifyreport, verifyrun
+from pytest_tdd.observe import Sighting, SourceCache, identify, span
+from pytest_tdd.phases import RAN, Result, Violation
+from pytest_tdd.settings import Settings, VerifySettings
+from pytest_tdd.verifyjudge import BaseTests, Entry, Test
+from pytest_tdd.verifyreport import Verification
+from pytest_tdd.verifyrun import Layout, VerifyError
+
+PROBE_NAME = "tdd-verify-probe"
+OUTPUT_KEY = "tdd-verify"
+
+
+@dataclass
+class Seen:
+    """What one process collected, JSON-able: nodeid -> (fingerprint, case, file its
+    function is defined in, first line, exempt); test files collected, and those of which
+    not every test was selected."""
+
+    items: dict[str, tuple[str, str | None, str | None, int | None, bool]] = field(
+        default_factory=dict
+    )
+    files: set[str] = field(default_factory=set)
+    partial: set[str] = field(default_factory=set)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "files": sorted(self.files), "partial": sorted(self.partial)}
+
+    def merge(self, data: Mapping[str, Any]) -> None:
+        self.items.update({k: tuple(v) for k, v in data["items"].items()})
+        self.files.update(data["files"])
+        self.partial.update(data["partial"])
+
+
+class Probe:
+    """Registered where tests are collected; in a worker it sends what it saw."""
+
+    def __init__(self, config: pytest.Config, seen: Seen) -> None:
+        self.config = config
+        self.seen = seen
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        nodeid = report.nodeid
+        if nodeid and "::" not in nodeid:
+            (self.seen.files if report.passed else self.seen.partial).add(nodeid)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.seen.partial.update(item.nodeid.partition("::")[0] for item in items)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        run = self.config.pluginmanager.getplugin("tdd-run")
+        sources = getattr(run, "sources", None) or SourceCache()
+        for item in session.items:
+            found = identify(item, sources)
+            where = span(item)
+            source, line = (where[0], where[1]) if where is not None else (None, None)
+            exempt = item.get_closest_marker("tdd_exempt") is not None
+            self.seen.items[item.nodeid] = (found.fingerprint, found.case, source, line, exempt)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        output = getattr(self.config, "workeroutput", None)
+        if output is not None:
+            output[OUTPUT_KEY] = self.seen.to_dict()
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    relative = os.path.relpath(os.path.realpath(path), os.path.realpath(root))
+    if relative == ".":
+        return ""
+    return None if relative.startswith("..") else Path(relative).as_posix()
+
+
+class VerifyRun:
+    """Registered with the report side (a single process, or the xdist controller)."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        assert settings.verify is not None
+        self.config = config
+        self.settings: VerifySettings = settings.verify
+        self.accept = settings.accept
+        self.rootpath = settings.rootpath
+        try:
+            self.root = gitdiff.repository_root(settings.rootpath)
+            self.base = gitdiff.resolve_base(self.root, self.settings.base)
+        except gitdiff.GitDiffError as error:
+            raise pytest.UsageError(f"verify: {error}") from None
+        if self.settings.base_from_ini:
+            self.base = replace(self.base, how="set by ini tdd_base")
+        self.seen = Seen()
+        self.result: Verification | None = None
+        self.problem: str | None = None
+        controller = getattr(config.option, "dist", "no") != "no"
+        if controller and not hasattr(config, "workerinput"):
+            return
+        config.pluginmanager.register(Probe(config, self.seen), PROBE_NAME)
+
+    def merge(self, data: Mapping[str, Any] | None) -> None:
+        if data:
+            self.seen.merge(data)
+
+    @property
+    def violations(self) -> list[Violation]:
+        if self.result is None:
+            return []
+        return verifyjudge.violations(self.result.tests, self.result.removed)
+
+    def check(self, results: Mapping[str, Result], sighting: Sighting) -> None:
+        started = time.perf_counter()
+        try:
+            self.result = self._check(results, sighting)
+        except (gitdiff.GitDiffError, VerifyError, OSError, ValueError) as error:
+            self.problem = f"verify: {error}"
+        if self.result is not None:
+            self.result.seconds = time.perf_counter() - started
+
+    def summary_lines(self, verbose: bool) -> list[str]:
+        if self.result is None:
+            return []
+        return [verifyreport.summary(self.result), *verifyreport.detail_lines(self.result, verbose)]
+
+    def annotations(self) -> list[str]:
+        if self.result is None or os.environ.get("GITHUB_ACTIONS") != "true":
+            return []
+        return verifyreport.github_annotations(self.result)
+
+    def to_json(self) -> dict[str, Any]:
+        return verifyreport.to_json(self.result, self.problem, self.base)
+
+    def write_markdown(self, path: Path | None, append: bool) -> str | None:
+        """Write the Markdown report to ``path`` if given (after diff coverage's report,
+        when ``append``); return a problem, if any."""
+        if path is None:
+            return None
+        text = verifyreport.to_markdown(self.result, self.problem, self.base)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if append and path.is_file():
+                text = path.read_text("utf-8").rstrip("\n") + "\n\n" + text
+            path.write_text(text, "utf-8")
+        except OSError as error:
+            return f"cannot write the Markdown report {path}: {error}"
+        return None
+
+    def _layout(self) -> Layout:
+        config, root = self.config, self.root
+        rootdir = _relative(self.rootpath, root)
+        if rootdir is None:
+            raise VerifyError(f"the rootdir {self.rootpath} is outside the repository {root}")
+        invocation = _relative(config.invocation_params.dir, root)
+        inipath = config.inipath
+        inifile = _relative(inipath, root) if inipath is not None else None
+        entries = []
+        for entry in config.getini("pythonpath") or ():
+            inside = _relative(Path(entry), root)
+            entries.append(str(entry) if inside is None else inside)
+        options = []
+        plugins = config.pluginmanager
+        if plugins.hasplugin("xdist"):
+            options.append("-n0")
+        if plugins.hasplugin("pytest_cov"):
+            options.append("--no-cov")
+        return Layout(
+            rootdir=rootdir,
+            invocation=rootdir if invocation is None else invocation,
+            inifile=inifile,
+            outside_ini=str(inipath) if inipath is not None and inifile is None else None,
+            pythonpath=tuple(entries),
+            options=tuple(options),
+            timeout_plugin=plugins.hasplugin("timeout"),
+        )
+
+    def _tests(
+        self, results: Mapping[str, Result], sighting: Sighting, layout: Layout
+    ) -> dict[str, Test]:
+        def module_of(nodeid: str) -> str:
+            return "/".join(p for p in (layout.rootdir, nodeid.partition("::")[0]) if p)
+
+        tests = {}
+        for nodeid, (fp, case, source, line, exempt) in self.seen.items.items():
+            tests[nodeid] = Test(
+                fp,
+                case,
+                module_of(nodeid),
+                _relative(Path(source), self.root) if source else None,
+                line,
+                results.get(nodeid, "not-run"),
+                exempt,
+            )
+        for nodeid in sighting.from_source:  # a module that cannot be imported here
+            fp, case, _, exempt_reason = sighting.items[nodeid]
+            if nodeid not in tests:
+                tests[nodeid] = Test(
+                    fp, case, module_of(nodeid), None, None, "failed", exempt_reason is not None
+                )
+        return tests
+
+    def _check(self, results: Mapping[str, Result], sighting: Sighting) -> Verification:
+        layout = self._layout()
+        tests = self._tests(results, sighting, layout)
+        places = {n: (t.source or t.module, t.line) for n, t in tests.items()}
+        verification = Verification(self.base, places=places)
+        changed = basetree.changed_paths(self.root, self.base.sha)
+        suspects = verifyjudge.suspect_modules(tests, changed)
+        patterns = [str(p) for p in self.config.getini("python_files")]
+        collect = [
+            path
+            for path in verifyjudge.base_modules(
+                changed, suspects, lambda p: _is_test_module(p, patterns)
+            )
+            if _relative_to(path, layout.rootdir) is not None
+        ]
+        if not collect and not suspects:
+            return verification
+        session = _Session(self, layout, tests, changed)
+        with basetree.Workspace(self.root) as workspace, basetree.interruptible():
+            session.workspace = workspace.path
+            verification.tests, verification.removed = session.run(collect, suspects)
+        return verification
+
+
+def _relative_to(path: str, folder: str) -> str | None:
+    if not folder:
+        return path
+    return path[len(folder) + 1 :] if path.startswith(folder + "/") else None
+
+
+def _is_test_module(path: str, patterns: list[str]) -> bool:
+    import fnmatch
+
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith(".py") and any(fnmatch.fnmatch(name, p) for p in patterns)
+
+
+class _Session:
+    """One verification, inside its workspace."""
+
+    def __init__(
+        self, run: VerifyRun, layout: Layout, tests: dict[str, Test], changed: dict[str, str]
+    ) -> None:
+        self.run_ = run
+        self.layout = layout
+        self.tests = tests
+        self.changed = changed
+        self.root = run.root
+        self.workspace = Path()
+        extra = {t.module for t in tests.values()}
+        extra.update(t.source for t in tests.values() if t.source is not None)
+        if layout.inifile:
+            extra.add(layout.inifile)
+        self.extra = frozenset(extra)
+        roots = verifyrun.import_roots(self.root, layout)
+        self.names = verifyrun.project_names(roots)
+        installed = verifyrun.installed_from(self.root)
+        away = sorted(installed - self.names)
+        if away:
+            raise VerifyError(
+                f"the project's {', '.join(map(repr, away))} is installed in this environment "
+                "from this repository, but is not in the folders verify imports the "
+                "project from (src/, else the rootdir): name the folder that holds it in "
+                "pytest's `pythonpath` ini setting (e.g. pythonpath = lib)"
+            )
+        compiled = verifyrun.compiled_modules(roots, self.names)
+        if compiled:
+            raise VerifyError(
+                "the project has compiled extension modules ("
+                + ", ".join(compiled[:3])
+                + "): a tree built from the base revision's files has none, so the "
+                "project's code cannot be imported from it; verify cannot prove red for "
+                "this project: turn --tdd-verify (ini tdd_verify) off"
+            )
+
+    def is_test_code(self, path: str) -> bool:
+        return path in self.extra or diffcov.looks_like_test_code(path)
+
+    def _rootdir_path(self, module: str) -> str:
+        found = _relative_to(module, self.layout.rootdir)
+        assert found is not None
+        return found
+
+    def _pass(self, mode: str, tree: Path, paths: list[str], want: list[str]) -> verifyrun.Outcome:
+        names = self.names | verifyrun.project_names(verifyrun.import_roots(tree, self.layout))
+        outcome = verifyrun.run(
+            mode,
+            repo=self.root,
+            tree=tree,
+            work=self.workspace / f"{tree.name}-{mode}",
+            layout=self.layout,
+            paths=sorted(set(paths)),
+            want=want,
+            timeout=self.run_.settings.timeout,
+            names=sorted(names),
+        )
+        foreign = outcome.child.get("foreign") or {}
+        if foreign:
+            shown = ", ".join(f"{name} from {path}" for name, path in list(foreign.items())[:3])
+            roots = (
+                ", ".join(
+                    str(r.relative_to(tree)) if r.is_relative_to(tree) else str(r)
+                    for r in verifyrun.import_roots(tree, self.layout)
+                )
+                or "."
+            )
+            raise VerifyError(
+                f"the project's code was not all imported from the {tree.name} tree: {shown} "
+                f"(an installed wheel or an editable install?). Its import roots there were "
+                f"{roots}; if the project's code lives in another folder, name it in "
+                "pytest's `pythonpath` ini setting"
+            )
+        if not outcome.child and not outcome.stopped:
+            raise VerifyError(
+                f"pytest against the {tree.name} tree reported nothing; its output:\n"
+                + verifyrun.tail(outcome.output)
+            )
+        return outcome
+
+    def run(
+        self, collect: list[str], suspects: set[str]
+    ) -> tuple[dict[str, Entry], dict[str, Entry]]:
+        base_tree = self.workspace / "base"
+        base_tree.mkdir()
+        basetree.extract(self.root, self.run_.base.sha, base_tree, lambda p: True)
+        base = BaseTests({})
+        if collect:
+            paths = [self._rootdir_path(p) for p in collect]
+            outcome = self._pass("collect", base_tree, paths, [])
+            items = outcome.child.get("items", {})
+            broken = [fp for fps in outcome.child.get("broken", {}).values() for fp in fps]
+            base = BaseTests({k: (v[0], v[1]) for k, v in items.items()}, broken)
+        change = verifyjudge.the_change(self.tests, suspects, base)
+        entries: dict[str, Entry] = {}
+        for nodeid in change:
+            result = self.tests[nodeid].result
+            if result not in RAN:
+                entries[nodeid] = Entry(
+                    "not-run",
+                    message=f"{result} in this run: not run against the base revision's code",
+                )
+        to_run = [n for n in change if n not in entries]
+        if to_run:
+            self._lay_test_code(base_tree)
+            outcome = self._pass("run", base_tree, [n.partition("::")[0] for n in to_run], to_run)
+            limit = f"{self.run_.settings.timeout * (len(to_run) + 1):g} s"
+            for nodeid in to_run:
+                entries[nodeid] = verifyjudge.on_base(
+                    verifyjudge.observed(outcome.report, nodeid),
+                    self.run_.accept,
+                    outcome.stopped,
+                    limit,
+                )
+        return dict(sorted(entries.items())), {}
+
+    def _lay_test_code(self, tree: Path) -> None:
+        """Replace the base's test code in ``tree`` with the working tree's."""
+        working = basetree.working_files(self.root)
+        here = {p for p in working if self.is_test_code(p)}
+        base = basetree.base_files(self.root, self.run_.base.sha)
+        basetree.remove(tree, sorted(p for p in base if self.is_test_code(p) and p not in here))
+        basetree.overlay(self.root, tree, sorted(here))

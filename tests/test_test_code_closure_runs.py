@@ -1,0 +1,93 @@
+"""Evidence is bound to the test code a test depends on: its helpers and fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import CALC_ADD, CALC_EMPTY, ledger, statuses
+
+OK = pytest.ExitCode.OK
+FAILED = pytest.ExitCode.TESTS_FAILED
+
+WITH_HELPER = """
+import calc
+
+
+def assert_total(got, expected):
+    assert got == expected
+
+
+def test_add():
+    assert_total(calc.add(1, 2), 3)
+"""
+
+WITH_FIXTURE = """
+import calc
+
+
+def test_add(expected):
+    assert calc.add(1, 2) == expected
+"""
+
+
+def test_weakening_a_helper_after_red_is_modified_after_red(tdd: pytest.Pytester) -> None:
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=WITH_HELPER)
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    tdd.makepyfile(
+        calc=CALC_ADD,
+        test_calc=WITH_HELPER.replace("assert got == expected", "assert got is not None"),
+    )
+    result = tdd.runpytest("--tdd-phase=green")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "MODIFIED-AFTER-RED test_calc.py::test_add: a helper or fixture it uses changed "
+            "since it was seen failing"
+        ]
+    )
+
+
+def test_weakening_a_conftest_fixture_after_red_is_modified_after_red(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makeconftest("import pytest\n\n@pytest.fixture\ndef expected():\n    return 3\n")
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=WITH_FIXTURE)
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    tdd.makeconftest(
+        "import pytest, calc\n\n@pytest.fixture\ndef expected():\n    return calc.add(1, 2)\n"
+    )
+    tdd.makepyfile(calc=CALC_ADD)
+    result = tdd.runpytest("--tdd-phase=green")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(["MODIFIED-AFTER-RED test_calc.py::test_add: a helper or *"])
+
+
+def test_a_red_record_holds_the_digest_of_the_test_code_it_depends_on(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=WITH_HELPER)
+    tdd.runpytest("--tdd-phase=red")
+    (record,) = ledger(tdd)["test_calc.py::test_add"]
+    assert record.deps is not None
+
+
+def test_a_refactor_of_a_shared_helper_while_green_re_binds_and_says_how_many(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=WITH_HELPER)
+    tdd.runpytest("--tdd-phase=red")
+    tdd.makepyfile(calc=CALC_ADD)
+    assert tdd.runpytest("--tdd-phase=green").ret == OK
+    before = ledger(tdd)["test_calc.py::test_add"][0].deps
+    tdd.makepyfile(
+        test_calc=WITH_HELPER.replace(
+            "assert got == expected", "assert got == expected, f'{got} != {expected}'"
+        )
+    )
+    result = tdd.runpytest("--tdd-phase=refactor")
+    assert result.ret == OK
+    result.stdout.fnmatch_lines(
+        ["tdd: refactor holds: 1 test kept its evidence; 1 test re-bound to changed helpers*"]
+    )
+    assert statuses(tdd) == {"test_calc.py::test_add": "green"}
+    assert ledger(tdd)["test_calc.py::test_add"][0].deps != before
