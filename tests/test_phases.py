@@ -458,4 +458,3 @@ def test_passing_evidence_recorded_before_deps_existed_is_bound_to_the_current_d
     judgement = judge("green", obs("passed", identity=current), state=ledger(record("legacy")))
     assert verdict_of(judgement) == "legacy"
     assert [r.deps for r in judgement.changes.put.values()] == ["d" * 16]
-
