@@ -139,8 +139,8 @@ def installed_from(repo: Path) -> set[str]:
             continue
         for file in dist.files or ():
             first = file.parts[0] if file.parts else ""
-            if first.endswith((".dist-info", ".pth")) or first.startswith("__editable__"):
-                continue
+            if first.endswith((".dist-info", ".pth")) or first.startswith("__"):
+                continue  # metadata, __pycache__, an editable install's finder
             name = first.removesuffix(".py")
             if name.isidentifier():
                 names.add(name)
