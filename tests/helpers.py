@@ -47,6 +47,27 @@ def ledger(pytester: pytest.Pytester, name: str = EVIDENCE) -> evidence.Ledger:
     return evidence.load(pytester.path / name)
 
 
+def build_ledger(*records: evidence.Record) -> evidence.Ledger:
+    """A ledger holding ``records``, several under one id where they share it."""
+    result: evidence.Ledger = {}
+    for record in records:
+        result[record.nodeid] = (*result.get(record.nodeid, ()), record)
+    return result
+
+
+def red_then_implement(tdd: pytest.Pytester) -> None:
+    """``test_calc.py::test_add`` recorded red, then ``calc.add`` written."""
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD)
+    assert tdd.runpytest("--tdd-phase=red").ret == pytest.ExitCode.OK
+    tdd.makepyfile(calc=CALC_ADD)
+
+
+def reach_green(tdd: pytest.Pytester) -> None:
+    """``test_calc.py::test_add`` taken through a whole red -> green cycle."""
+    red_then_implement(tdd)
+    assert tdd.runpytest("--tdd-phase=green").ret == pytest.ExitCode.OK
+
+
 def statuses(pytester: pytest.Pytester) -> dict[str, str]:
     return {nodeid: records[0].status for nodeid, records in ledger(pytester).items()}
 

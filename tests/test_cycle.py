@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from helpers import CALC_ADD, CALC_EMPTY, EVIDENCE, TEST_ADD, ledger, statuses
+from helpers import CALC_ADD, CALC_EMPTY, EVIDENCE, TEST_ADD, ledger, reach_green, statuses
 
 OK = pytest.ExitCode.OK
 FAILED = pytest.ExitCode.TESTS_FAILED
@@ -171,10 +171,7 @@ def test_reformatting_a_test_keeps_its_evidence(tdd: pytest.Pytester) -> None:
 
 
 def test_a_regression_of_a_green_test_fails_the_green_run(tdd: pytest.Pytester) -> None:
-    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD)
-    tdd.runpytest("--tdd-phase=red")
-    tdd.makepyfile(calc=CALC_ADD)
-    tdd.runpytest("--tdd-phase=green")
+    reach_green(tdd)
     tdd.makepyfile(calc="def add(a, b):\n    return a - b\n")
     result = tdd.runpytest("--tdd-phase=green")
     assert result.ret == FAILED
@@ -184,10 +181,7 @@ def test_a_regression_of_a_green_test_fails_the_green_run(tdd: pytest.Pytester) 
 
 
 def test_red_requires_old_tests_to_keep_passing(tdd: pytest.Pytester) -> None:
-    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD)
-    tdd.runpytest("--tdd-phase=red")
-    tdd.makepyfile(calc=CALC_ADD)
-    tdd.runpytest("--tdd-phase=green")
+    reach_green(tdd)
     tdd.makepyfile(
         calc="def add(a, b):\n    return 0\n",
         test_sub="import calc\n\ndef test_sub():\n    assert calc.sub(3, 2) == 1\n",
@@ -239,10 +233,7 @@ def test_tests_left_unrun_by_maxfail_are_not_run(tdd: pytest.Pytester) -> None:
 
 
 def test_refactor_accepts_only_tests_with_evidence(tdd: pytest.Pytester) -> None:
-    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD)
-    tdd.runpytest("--tdd-phase=red")
-    tdd.makepyfile(calc=CALC_ADD)
-    tdd.runpytest("--tdd-phase=green")
+    reach_green(tdd)
     tdd.makepyfile(calc="def add(a, b):\n    return sum((a, b))\n")
     result = tdd.runpytest("--tdd-phase=refactor")
     assert result.ret == OK
@@ -291,10 +282,7 @@ def test_adopt_records_passing_tests_as_legacy_evidence(tdd: pytest.Pytester) ->
 
 
 def test_the_evidence_file_is_written_only_when_something_changed(tdd: pytest.Pytester) -> None:
-    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD)
-    tdd.runpytest("--tdd-phase=red")
-    tdd.makepyfile(calc=CALC_ADD)
-    tdd.runpytest("--tdd-phase=green")
+    reach_green(tdd)
     path = tdd.path / EVIDENCE
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     assert tdd.runpytest("--tdd-phase=green").ret == OK

@@ -11,6 +11,8 @@ import pytest
 from pytest_tdd import evidence
 from pytest_tdd.evidence import EvidenceError, Record
 
+from helpers import build_ledger as ledger
+
 RED = Record(
     "tests/test_a.py::test_x",
     "red",
@@ -22,13 +24,6 @@ RED = Record(
 )
 GREEN = Record("tests/test_a.py::test_y[1]", "green", "fedcba9876543210", case="1111222233334444")
 LEGACY = Record("tests/test_b.py::test_z", "legacy", "00000000ffffffff")
-
-
-def ledger(*records: Record) -> evidence.Ledger:
-    result: evidence.Ledger = {}
-    for record in records:
-        result[record.nodeid] = (*result.get(record.nodeid, ()), record)
-    return result
 
 
 def test_the_text_is_sorted_one_record_per_line_with_a_trailing_newline() -> None:

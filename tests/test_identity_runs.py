@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import CALC_ADD, CALC_EMPTY, TEST_ADD, ledger, statuses
+from helpers import CALC_ADD, CALC_EMPTY, ledger, red_then_implement, statuses
 
 OK = pytest.ExitCode.OK
 FAILED = pytest.ExitCode.TESTS_FAILED
-
-
-def red_then_implement(tdd: pytest.Pytester) -> None:
-    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD)
-    assert tdd.runpytest("--tdd-phase=red").ret == OK
-    tdd.makepyfile(calc=CALC_ADD)
 
 
 def test_a_renamed_test_keeps_its_evidence(tdd: pytest.Pytester) -> None:

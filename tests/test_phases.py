@@ -9,6 +9,8 @@ from pytest_tdd.evidence import Ledger, Record
 from pytest_tdd.phases import Identity, Observation
 from pytest_tdd.reasons import Failure
 
+from helpers import build_ledger as ledger
+
 ID = "tests/test_a.py::test_x"
 FP = Identity("f" * 16)
 OTHER_FP = Identity("e" * 16)
@@ -32,13 +34,6 @@ def obs(
 def record(status: str, nodeid: str = ID, identity: Identity = FP) -> Record:
     kind = None if status == "legacy" else "assertion"
     return Record(nodeid, status, identity.fingerprint, identity.case, kind=kind)  # type: ignore[arg-type]
-
-
-def ledger(*records: Record) -> Ledger:
-    result: Ledger = {}
-    for r in records:
-        result[r.nodeid] = (*result.get(r.nodeid, ()), r)
-    return result
 
 
 def judge(

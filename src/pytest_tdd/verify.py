@@ -20,6 +20,7 @@ or the xdist controller), ``VerifyRun.check``:
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import time
 from collections.abc import Mapping
@@ -29,13 +30,14 @@ from typing import Any
 
 import pytest
 
-from pytest_tdd import basetree, diffcov, gitdiff, verifyjudge, verifyreport, verifyrun
+from pytest_tdd import basetree, gitdiff, verifyjudge, verifyreport
 from pytest_tdd.observe import Sighting, SourceCache, identify, span
-from pytest_tdd.phases import RAN, Result, Violation
+from pytest_tdd.phases import Result, Violation
 from pytest_tdd.settings import Settings, VerifySettings
-from pytest_tdd.verifyjudge import BaseTests, Entry, Test
+from pytest_tdd.verifyjudge import Test
 from pytest_tdd.verifyreport import Verification
 from pytest_tdd.verifyrun import Layout, VerifyError
+from pytest_tdd.verifysession import Context, Session, relative_to
 
 PROBE_NAME = "tdd-verify-probe"
 OUTPUT_KEY = "tdd-verify"
@@ -238,152 +240,33 @@ class VerifyRun:
             for path in verifyjudge.base_modules(
                 changed, suspects, lambda p: _is_test_module(p, patterns)
             )
-            if _relative_to(path, layout.rootdir) is not None
+            if relative_to(path, layout.rootdir) is not None
         ]
         if not collect and not suspects:
             return verification
-        session = _Session(self, layout, tests, changed)
+        seen = self.seen
+
+        def complete(module: str) -> bool:
+            deleted = changed.get("/".join(p for p in (layout.rootdir, module) if p)) == "D"
+            return deleted or (module in seen.files and module not in seen.partial)
+
+        context = Context(
+            self.root,
+            self.base.sha,
+            layout,
+            tests,
+            changed,
+            self.settings.timeout,
+            self.accept,
+            complete,
+        )
         with basetree.Workspace(self.root) as workspace, basetree.interruptible():
-            session.workspace = workspace.path
+            session = Session(context, workspace.path)
             verification.tests, verification.removed = session.run(collect, suspects)
         return verification
 
 
-def _relative_to(path: str, folder: str) -> str | None:
-    if not folder:
-        return path
-    return path[len(folder) + 1 :] if path.startswith(folder + "/") else None
-
 
 def _is_test_module(path: str, patterns: list[str]) -> bool:
-    import fnmatch
-
     name = path.rsplit("/", 1)[-1]
     return name.endswith(".py") and any(fnmatch.fnmatch(name, p) for p in patterns)
-
-
-class _Session:
-    """One verification, inside its workspace."""
-
-    def __init__(
-        self, run: VerifyRun, layout: Layout, tests: dict[str, Test], changed: dict[str, str]
-    ) -> None:
-        self.run_ = run
-        self.layout = layout
-        self.tests = tests
-        self.changed = changed
-        self.root = run.root
-        self.workspace = Path()
-        extra = {t.module for t in tests.values()}
-        extra.update(t.source for t in tests.values() if t.source is not None)
-        if layout.inifile:
-            extra.add(layout.inifile)
-        self.extra = frozenset(extra)
-        roots = verifyrun.import_roots(self.root, layout)
-        self.names = verifyrun.project_names(roots)
-        installed = verifyrun.installed_from(self.root)
-        away = sorted(installed - self.names)
-        if away:
-            raise VerifyError(
-                f"the project's {', '.join(map(repr, away))} is installed in this environment "
-                "from this repository, but is not in the folders verify imports the "
-                "project from (src/, else the rootdir): name the folder that holds it in "
-                "pytest's `pythonpath` ini setting (e.g. pythonpath = lib)"
-            )
-        compiled = verifyrun.compiled_modules(roots, self.names)
-        if compiled:
-            raise VerifyError(
-                "the project has compiled extension modules ("
-                + ", ".join(compiled[:3])
-                + "): a tree built from the base revision's files has none, so the "
-                "project's code cannot be imported from it; verify cannot prove red for "
-                "this project: turn --tdd-verify (ini tdd_verify) off"
-            )
-
-    def is_test_code(self, path: str) -> bool:
-        return path in self.extra or diffcov.looks_like_test_code(path)
-
-    def _rootdir_path(self, module: str) -> str:
-        found = _relative_to(module, self.layout.rootdir)
-        assert found is not None
-        return found
-
-    def _pass(self, mode: str, tree: Path, paths: list[str], want: list[str]) -> verifyrun.Outcome:
-        names = self.names | verifyrun.project_names(verifyrun.import_roots(tree, self.layout))
-        outcome = verifyrun.run(
-            mode,
-            repo=self.root,
-            tree=tree,
-            work=self.workspace / f"{tree.name}-{mode}",
-            layout=self.layout,
-            paths=sorted(set(paths)),
-            want=want,
-            timeout=self.run_.settings.timeout,
-            names=sorted(names),
-        )
-        foreign = outcome.child.get("foreign") or {}
-        if foreign:
-            shown = ", ".join(f"{name} from {path}" for name, path in list(foreign.items())[:3])
-            roots = (
-                ", ".join(
-                    str(r.relative_to(tree)) if r.is_relative_to(tree) else str(r)
-                    for r in verifyrun.import_roots(tree, self.layout)
-                )
-                or "."
-            )
-            raise VerifyError(
-                f"the project's code was not all imported from the {tree.name} tree: {shown} "
-                f"(an installed wheel or an editable install?). Its import roots there were "
-                f"{roots}; if the project's code lives in another folder, name it in "
-                "pytest's `pythonpath` ini setting"
-            )
-        if not outcome.child and not outcome.stopped:
-            raise VerifyError(
-                f"pytest against the {tree.name} tree reported nothing; its output:\n"
-                + verifyrun.tail(outcome.output)
-            )
-        return outcome
-
-    def run(
-        self, collect: list[str], suspects: set[str]
-    ) -> tuple[dict[str, Entry], dict[str, Entry]]:
-        base_tree = self.workspace / "base"
-        base_tree.mkdir()
-        basetree.extract(self.root, self.run_.base.sha, base_tree, lambda p: True)
-        base = BaseTests({})
-        if collect:
-            paths = [self._rootdir_path(p) for p in collect]
-            outcome = self._pass("collect", base_tree, paths, [])
-            items = outcome.child.get("items", {})
-            broken = [fp for fps in outcome.child.get("broken", {}).values() for fp in fps]
-            base = BaseTests({k: (v[0], v[1]) for k, v in items.items()}, broken)
-        change = verifyjudge.the_change(self.tests, suspects, base)
-        entries: dict[str, Entry] = {}
-        for nodeid in change:
-            result = self.tests[nodeid].result
-            if result not in RAN:
-                entries[nodeid] = Entry(
-                    "not-run",
-                    message=f"{result} in this run: not run against the base revision's code",
-                )
-        to_run = [n for n in change if n not in entries]
-        if to_run:
-            self._lay_test_code(base_tree)
-            outcome = self._pass("run", base_tree, [n.partition("::")[0] for n in to_run], to_run)
-            limit = f"{self.run_.settings.timeout * (len(to_run) + 1):g} s"
-            for nodeid in to_run:
-                entries[nodeid] = verifyjudge.on_base(
-                    verifyjudge.observed(outcome.report, nodeid),
-                    self.run_.accept,
-                    outcome.stopped,
-                    limit,
-                )
-        return dict(sorted(entries.items())), {}
-
-    def _lay_test_code(self, tree: Path) -> None:
-        """Replace the base's test code in ``tree`` with the working tree's."""
-        working = basetree.working_files(self.root)
-        here = {p for p in working if self.is_test_code(p)}
-        base = basetree.base_files(self.root, self.run_.base.sha)
-        basetree.remove(tree, sorted(p for p in base if self.is_test_code(p) and p not in here))
-        basetree.overlay(self.root, tree, sorted(here))
