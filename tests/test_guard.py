@@ -363,3 +363,21 @@ def test_the_guard_imports_no_pytest(red: pytest.Pytester) -> None:
         [sys.executable, "-c", script], cwd=red.path, capture_output=True, text=True, check=False
     )
     assert done.stdout.splitlines()[-1] == "loaded: [] code: 0"
+
+
+def test_explain_counts_the_tests_of_the_evidence_and_those_red(
+    red: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(red.path)
+    _, out = explain("calc.py", capsys)
+    assert out.splitlines()[2] == "  evidence: tdd-evidence.jsonl (1 test, 1 red)"
+
+
+def test_before_any_phase_run_a_test_not_yet_seen_failing_is_named(
+    tdd: pytest.Pytester, ask: Ask
+) -> None:
+    tdd.makepyfile(calc=CALC_EMPTY)
+    (tdd.path / "tests" / "unit").mkdir(parents=True)
+    (tdd.path / "tests" / "unit" / "test_calc.py").write_text(TEST_ADD, "utf-8")
+    reason = denied(ask("edit-project-code.json"))
+    assert "tests/unit/test_calc.py::test_add is new or changed and was never seen" in reason

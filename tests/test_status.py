@@ -267,3 +267,17 @@ def test_a_phase_set_in_the_environment_does_not_stop_the_status_view(
     result = tdd.runpytest("--tdd-status")
     assert result.ret == OK
     result.stdout.fnmatch_lines(["none    test_x.py::test_x"])
+
+
+def test_quiet_status_lists_only_the_tests_that_need_attention(tdd: pytest.Pytester) -> None:
+    tdd.makepyfile(calc=CALC_ADD, test_calc=TEST_ADD, test_net=EXEMPT)
+    assert tdd.runpytest("--tdd-adopt").ret == OK
+    tdd.makepyfile(test_new="import calc\n\n\ndef test_sub():\n    assert calc.sub(3, 2) == 1\n")
+    result = tdd.runpytest("--tdd-status", "-q")
+    assert result.ret == OK
+    output = result.stdout.str()
+    assert "test_calc.py::test_add" not in output
+    assert "test_net.py::test_download" not in output
+    result.stdout.fnmatch_lines(
+        ["none    test_new.py::test_sub", "tdd: 3 tests: exempt 1, legacy 1, none 1; next: *"]
+    )

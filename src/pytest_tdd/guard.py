@@ -187,7 +187,7 @@ def _project_code(shown: str, project: Project, last: LastRun | None) -> Decisio
             f"pytest-tdd: a cycle is open: {_ids(cycle)} {'is' if one else 'are'} recorded "
             f"red; make {'it' if one else 'them'} pass, then run `pytest --tdd-phase=green`.",
         )
-    new = new_tests(project, ledger, last) if last else []
+    new = new_tests(project, ledger, last)
     if new:
         one = len(new) == 1
         return Decision(
@@ -255,13 +255,28 @@ def open_cycle(project: Project, ledger: evidence.Ledger) -> list[str]:
     return sorted(set(found))
 
 
-def _candidates(project: Project, last: LastRun) -> list[str]:
-    """Test files, rootdir-relative, that may have changed since the last phase run: those
-    it collected and the Python files beside them, changed on disk since it ended."""
+def _folders(root: Path, tops: Iterable[str]) -> set[str]:
+    """``tops`` and every folder below them, rootdir-relative, hidden ones left out."""
+    found = set()
+    for top in tops:
+        for folder, subfolders, _ in os.walk(root / top):
+            subfolders[:] = [s for s in subfolders if not s.startswith((".", "__"))]
+            found.add(Path(folder).relative_to(root).as_posix())
+    return found
+
+
+def _candidates(project: Project, last: LastRun | None) -> list[str]:
+    """Test files, rootdir-relative, that may hold tests no phase run has seen: those the
+    last phase run collected and the Python test files beside them, changed on disk since
+    it ended; without a last run, every test file in the usual places."""
     root = project.root
-    origins = Origins(root, [str(root / f) for f in last.test_files])
-    names = set(last.test_files)
-    for folder in {os.path.dirname(f) for f in last.test_files} | {"", "tests", "test"}:
+    collected = list(last.test_files) if last else []
+    origins = Origins(root, [str(root / f) for f in collected])
+    names = set(collected)
+    folders = {os.path.dirname(f) for f in collected} | {"", "tests", "test"}
+    if last is None:
+        folders |= _folders(root, ("tests", "test"))
+    for folder in folders:
         try:
             entries = list(os.scandir(root / folder))
         except OSError:
@@ -269,6 +284,8 @@ def _candidates(project: Project, last: LastRun) -> list[str]:
         for entry in entries:
             if entry.name.endswith(".py") and origins.of_file(entry.path) == "test":
                 names.add(Path(entry.path).relative_to(root).as_posix())
+    if last is None:
+        return sorted(names)
     since = int(last.time * 1e9) - _CLOCK_SLACK_NS
     found = []
     for name in sorted(names):
@@ -280,7 +297,7 @@ def _candidates(project: Project, last: LastRun) -> list[str]:
     return found
 
 
-def new_tests(project: Project, ledger: evidence.Ledger, last: LastRun) -> list[str]:
+def new_tests(project: Project, ledger: evidence.Ledger, last: LastRun | None) -> list[str]:
     """Tests that no phase run has seen since they were written or changed, and that have
     no evidence: they must be seen failing before the code that makes them pass."""
     changed = _candidates(project, last)
@@ -330,7 +347,8 @@ def describe(project: Project) -> list[str]:
         try:
             ledger = load_evidence(project)
             red = sum(1 for rs in ledger.values() if any(r.status == "red" for r in rs))
-            lines.append(f"evidence: {shown} ({len(ledger)} tests, {red} red)")
+            tests = f"{len(ledger)} test{'' if len(ledger) == 1 else 's'}"
+            lines.append(f"evidence: {shown} ({tests}, {red} red)")
         except GuardError as error:
             lines.append(f"evidence: unreadable: {error}")
     last = LastRun.read(project)

@@ -38,6 +38,7 @@ _COLOURS = {
     "none": "yellow",
     "changed": "yellow",
 }
+_ATTENTION = frozenset({"none", "changed", "red"})
 _FAILED = (pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
 
 
@@ -210,7 +211,10 @@ class Status:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         write = terminalreporter.write_line
         terminalreporter.write_sep("=", "tdd status")
+        quiet = self.config.get_verbosity() < 0  # -q: only the tests that ask for a run
         for row in self.rows:
+            if quiet and row.state not in _ATTENTION:
+                continue
             colour = _COLOURS.get(row.state)
             write(row.line(), **({colour: True} if colour else {}))
         new = any(r.state in ("none", "changed") for r in self.rows)

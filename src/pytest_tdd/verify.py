@@ -266,7 +266,6 @@ class VerifyRun:
         return verification
 
 
-
 def _is_test_module(path: str, patterns: list[str]) -> bool:
     name = path.rsplit("/", 1)[-1]
     return name.endswith(".py") and any(fnmatch.fnmatch(name, p) for p in patterns)

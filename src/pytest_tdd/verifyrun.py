@@ -13,7 +13,8 @@ Per-test time limit: with pytest-timeout installed, ``--timeout=<tdd_verify_time
 judges a test that hangs on its own (a timeout in the project's code is red, of kind
 ``error``); without it, the whole process is stopped after ``tdd_verify_timeout`` times
 (the number of tests + 1) seconds, and the tests it did not report are judged as not
-having finished.
+having finished. A collection that does not finish in ``STARTUP_SECONDS`` plus that time is
+an error.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ CHILD_PLUGIN = "pytest_tdd.verifychild"
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 _UNSET = ("COVERAGE_PROCESS_START", "COVERAGE_PROCESS_CONFIG", "PYTEST_XDIST_AUTO_NUM_WORKERS")
 _OUTPUT_LIMIT = 2000
+# Seconds allowed for starting pytest and collecting, on top of the tests' own time limit,
+# where that limit is a safety net only (collection, or pytest-timeout judges each test).
+STARTUP_SECONDS = 60.0
 
 
 class VerifyError(Exception):
@@ -232,13 +236,13 @@ def run(
     command += list(layout.options)
     if mode == "collect":
         command += ["--collect-only"]
-        limit = timeout * (len(paths) + 1)
+        limit = STARTUP_SECONDS + timeout * (len(paths) + 1)
     else:
         command += ["--tdd-phase=red", f"--tdd-state-file={work / 'evidence.jsonl'}"]
         command += [f"--tdd-json={report}", "--maxfail=0"]
+        limit = run_limit(timeout, len(want), layout.timeout_plugin)
         if layout.timeout_plugin:
             command += [f"--timeout={timeout:g}"]
-        limit = timeout * (len(want) + 1)
     command += [str(rootdir / p) for p in paths]
     cwd = _sub(tree, layout.invocation)
     if not cwd.is_dir():
@@ -264,6 +268,13 @@ def run(
     if report.is_file():
         outcome.report = json.loads(report.read_text("utf-8"))
     return outcome
+
+
+def run_limit(timeout: float, tests: int, timeout_plugin: bool) -> float:
+    """Seconds a process running ``tests`` tests may take: with pytest-timeout, which stops
+    each test after ``timeout``, a safety net; without, the rule itself."""
+    limit = timeout * (tests + 1)
+    return limit + STARTUP_SECONDS if timeout_plugin else limit
 
 
 def tail(text: str) -> str:

@@ -110,6 +110,11 @@ class Session:
                 f"{roots}; if the project's code lives in another folder, name it in "
                 "pytest's `pythonpath` ini setting"
             )
+        if mode == "collect" and outcome.stopped:
+            raise VerifyError(
+                f"collecting the tests in the {tree.name} tree did not finish in time; its "
+                "output:\n" + verifyrun.tail(outcome.output)
+            )
         if not outcome.child and not outcome.stopped:
             raise VerifyError(
                 f"pytest in the {tree.name} tree reported nothing; its output:\n"
@@ -148,7 +153,10 @@ class Session:
         if to_run:
             self._lay_test_code(tree)
             outcome = self._pass("run", tree, map(self._module, to_run), to_run)
-            limit = f"{context.timeout * (len(to_run) + 1):g} s"
+            seconds = verifyrun.run_limit(
+                context.timeout, len(to_run), context.layout.timeout_plugin
+            )
+            limit = f"{seconds:g} s"
             for nodeid in to_run:
                 entries[nodeid] = verifyjudge.on_base(
                     verifyjudge.observed(outcome.report, nodeid),
