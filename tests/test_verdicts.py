@@ -325,3 +325,12 @@ def test_a_changed_legacy_test_in_green_is_told_it_changed_since_it_was_adopted(
     result.stdout.fnmatch_lines(
         ["MODIFIED-AFTER-RED test_calc.py::test_add: changed since it was adopted (legacy)"]
     )
+
+
+def test_a_strict_xfail_that_passes_in_red_is_named_as_such(tdd: pytest.Pytester) -> None:
+    tdd.makepyfile(
+        test_x="import pytest\n\n@pytest.mark.xfail(strict=True)\ndef test_x():\n    assert 1\n"
+    )
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(["WRONG-REASON test_x.py::test_x: *a strict xfail that passed*"])

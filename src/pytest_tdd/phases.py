@@ -257,7 +257,7 @@ def _red_record(o: Observation, failure: Failure, head: str | None) -> Record:
 
 def _wrong_reason(failure: Failure | None, accept: Collection[str]) -> str:
     if failure is None:
-        return "failed without an exception to judge (a crash?)"
+        return "failed without an exception to judge (a crash, or a strict xfail that passed)"
     what = f"{failure.exception}: {failure.message}" if failure.message else failure.exception
     if failure.kind is not None and failure.kind not in accept:
         accepted = ", ".join(sorted(accept)) or "nothing"
