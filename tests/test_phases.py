@@ -453,3 +453,16 @@ def test_passing_evidence_recorded_before_deps_existed_is_bound_to_the_current_d
     judgement = judge("green", obs("passed", identity=current), state=ledger(record("legacy")))
     assert verdict_of(judgement) == "legacy"
     assert [r.deps for r in judgement.changes.put.values()] == ["d" * 16]
+
+
+def test_a_module_failing_for_an_accepted_reason_with_no_test_found_says_so_plainly() -> None:
+    judgement = phases.judge(
+        "red", [], {}, ALL, head=None, uncollectable={"tests/test_b.py": MISSING}
+    )
+    message = judgement.violations[0].message
+    assert "wrong reason" not in message
+    assert message == (
+        "cannot be collected (missing-api, AttributeError: no attribute), and no test was "
+        "found in its source to record red: pytest names its tests in a way the source "
+        "does not show"
+    )

@@ -334,3 +334,25 @@ def test_a_strict_xfail_that_passes_in_red_is_named_as_such(tdd: pytest.Pytester
     result = tdd.runpytest("--tdd-phase=red")
     assert result.ret == FAILED
     result.stdout.fnmatch_lines(["WRONG-REASON test_x.py::test_x: *a strict xfail that passed*"])
+
+
+PARSER_CASE = """
+import unittest
+import parser
+
+
+class ParserCase(unittest.TestCase):
+    @parser.tokenized
+    def test_parses_a_number(self):
+        self.assertEqual(parser.parse("1"), 1)
+"""
+
+
+def test_a_unittest_case_named_freely_in_a_module_that_cannot_import_is_recorded_red(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(parser="def parse(text):\n    return None\n", test_parser=PARSER_CASE)
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == OK
+    result.stdout.fnmatch_lines(["tdd: red holds: 1 new test * (missing-api 1)"])
+    assert statuses(tdd) == {"test_parser.py::ParserCase::test_parses_a_number": "red"}

@@ -388,7 +388,14 @@ def judge(
         )
     if phase == "red":
         for nodeid, failure in sorted((uncollectable or {}).items()):
-            message = f"cannot be collected: {_wrong_reason(failure, accept)}"
+            if failure.accepted_by(accept):
+                message = (
+                    f"cannot be collected ({failure.kind}, {failure.exception}: "
+                    f"{failure.message}), and no test was found in its source to record "
+                    "red: pytest names its tests in a way the source does not show"
+                )
+            else:
+                message = f"cannot be collected: {_wrong_reason(failure, accept)}"
             judgement.violations.append(Violation(nodeid, "wrong-reason", message))
     if phase == "red" and not proved_something:
         judgement.violations.append(
