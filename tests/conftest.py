@@ -27,6 +27,9 @@ def tdd(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Py
     """
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     monkeypatch.delenv("PYTEST_TDD_PHASE", raising=False)
+    # The outer run's coverage data file is its own: an inner pytest-cov run writes next to
+    # the project it measures (tox points COVERAGE_FILE at the outer run's data).
+    monkeypatch.delenv("COVERAGE_FILE", raising=False)
     monkeypatch.setenv("PYTEST_ADDOPTS", INNER_ADDOPTS)
     pytester.makeini(
         """

@@ -67,9 +67,9 @@ def denied(answer: Answer) -> str:
     """The reason of a deny answer (and that it is one)."""
     assert answer.code == 0
     assert answer.output is not None
-    specific = answer.output["hookSpecificOutput"]
-    assert specific["hookEventName"] == "PreToolUse"
-    assert specific["permissionDecision"] == "deny"
+    specific = answer.output.get("hookSpecificOutput", {})
+    assert specific.get("hookEventName") == "PreToolUse"
+    assert specific.get("permissionDecision") == "deny", answer.output
     reason: str = specific["permissionDecisionReason"]
     return reason
 
@@ -381,3 +381,12 @@ def test_before_any_phase_run_a_test_not_yet_seen_failing_is_named(
     (tdd.path / "tests" / "unit" / "test_calc.py").write_text(TEST_ADD, "utf-8")
     reason = denied(ask("edit-project-code.json"))
     assert "tests/unit/test_calc.py::test_add is new or changed and was never seen" in reason
+
+
+def test_a_status_run_does_not_hide_a_new_test_from_the_guard(
+    green: pytest.Pytester, ask: Ask
+) -> None:
+    green.makepyfile(test_calc=TEST_ADD + TEST_SUB)
+    assert green.runpytest("--tdd-status").ret == OK
+    reason = denied(ask("edit-project-code.json"))
+    assert "test_calc.py::test_sub is new or changed and was never seen failing" in reason

@@ -1,10 +1,9 @@
 """May a coding agent edit this file now? The logic of ``pytest-tdd guard``, agent-neutral.
 
 Decided from files alone, without collecting or running a test and without importing
-pytest: the project's pytest configuration (``project``), the evidence file, the last
-phase run that pytest's cache holds (``last_run_entry``, written at the end of every phase
-run), the fingerprints pytest-tdd keeps in that cache, and the test files themselves. The
-rule, in order:
+pytest: the project's pytest configuration (``project``), the evidence file, and what
+waits for a phase run (``pending``: the last phase run, open cycles, tests never seen
+failing). The rule, in order:
 
 1. a file outside the project, not Python, matching ini ``tdd_guard_ignore``, or in a
    virtual environment is allowed: it is not the guard's; the evidence file and pytest's
@@ -23,28 +22,19 @@ rule, in order:
 from __future__ import annotations
 
 import fnmatch
-import hashlib
-import json
-import os
 import shlex
-import time
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pytest_tdd import evidence, identity
+from pytest_tdd import evidence
+from pytest_tdd.pending import PYTHON_SUFFIXES, LastRun, new_tests, open_cycle
 from pytest_tdd.project import Project
 from pytest_tdd.reasons import Origins
 
-LAST_RUN_KEY = "tdd/last-phase-run"  # in pytest's cache
-FINGERPRINTS_KEY = f"tdd/fingerprints-v{identity.SCHEME}"  # observe.CACHE_KEY (needs pytest)
-PYTHON_SUFFIXES = (".py", ".pyw")
 ON_ERROR = ("allow", "deny")
 # Violations whose fix is a change of project code: the tests that fail had evidence.
 _FIXABLE = frozenset({"regression", "diff-coverage"})
-_CLOCK_SLACK_NS = 2_000_000_000  # file times may lag the clock that stamped the run
 
 
 class GuardError(Exception):
@@ -56,64 +46,6 @@ class Decision:
     allow: bool
     reason: str
     tell: bool = False  # an allowed edit whose reason the agent should read too
-
-
-def last_run_entry(
-    phase: str, held: bool, violations: Iterable[str], failing: int, test_files: Iterable[str]
-) -> dict[str, Any]:
-    """What a phase run leaves in pytest's cache for the guard (never in the evidence)."""
-    return {
-        "phase": phase,
-        "held": held,
-        "violations": dict(sorted(Counter(violations).items())),
-        "failing": failing,
-        "time": time.time(),
-        "test_files": sorted(test_files),
-    }
-
-
-@dataclass(frozen=True)
-class LastRun:
-    phase: str
-    held: bool
-    violations: Mapping[str, int]
-    failing: int
-    time: float
-    test_files: tuple[str, ...]
-
-    @classmethod
-    def read(cls, project: Project) -> LastRun | None:
-        """The last phase run, or None when none is recorded (or the entry is damaged)."""
-        data = _json(project.cache_dir / "v" / LAST_RUN_KEY)
-        try:
-            return cls(
-                str(data["phase"]),
-                data["held"] is True,
-                {str(k): int(v) for k, v in data["violations"].items()},
-                int(data["failing"]),
-                float(data["time"]),
-                tuple(str(f) for f in data["test_files"]),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None
-
-    def counts(self) -> str:
-        parts = [f"{kind} {count}" for kind, count in sorted(self.violations.items())]
-        if self.failing:
-            parts.append(f"{self.failing} failing test{'' if self.failing == 1 else 's'}")
-        return ", ".join(parts)
-
-    def describe(self) -> str:
-        minutes = max(0, int(time.time() - self.time) // 60)
-        result = "held" if self.held else f"failed ({self.counts()})"
-        return f"{self.phase}, {result}, {minutes} min ago"
-
-
-def _json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return None
 
 
 def _ids(nodeids: Sequence[str]) -> str:
@@ -224,116 +156,6 @@ def _project_code(shown: str, project: Project, last: LastRun | None) -> Decisio
         "test first, run `pytest --tdd-phase=red <its file>` to record that it fails for "
         f"the right reason, then edit {shown}.",
     )
-
-
-def _fingerprints(path: Path) -> set[str] | None:
-    """Every function's fingerprint in a Python file; None when it cannot be read."""
-    try:
-        source = path.read_text("utf-8")
-        return set(identity.index_source(source, scheme=identity.SCHEME).by_line.values())
-    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-        return None
-
-
-def open_cycle(project: Project, ledger: evidence.Ledger) -> list[str]:
-    """The tests recorded red, not yet green, whose code is still as it was recorded."""
-    by_file: dict[str, list[evidence.Record]] = {}
-    for records in ledger.values():
-        settled = {(r.fingerprint, r.case) for r in records if r.status != "red"}
-        for r in records:
-            if r.status == "red" and (r.fingerprint, r.case) not in settled:
-                by_file.setdefault(r.nodeid.partition("::")[0], []).append(r)
-    found: list[str] = []
-    for name, reds in sorted(by_file.items()):
-        path = project.root / name
-        if not path.is_file():
-            continue  # a test file that is gone closes nothing
-        fingerprints = _fingerprints(path) if name.endswith(PYTHON_SUFFIXES) else None
-        found.extend(
-            r.nodeid for r in reds if fingerprints is None or r.fingerprint in fingerprints
-        )
-    return sorted(set(found))
-
-
-def _folders(root: Path, tops: Iterable[str]) -> set[str]:
-    """``tops`` and every folder below them, rootdir-relative, hidden ones left out."""
-    found = set()
-    for top in tops:
-        for folder, subfolders, _ in os.walk(root / top):
-            subfolders[:] = [s for s in subfolders if not s.startswith((".", "__"))]
-            found.add(Path(folder).relative_to(root).as_posix())
-    return found
-
-
-def _candidates(project: Project, last: LastRun | None) -> list[str]:
-    """Test files, rootdir-relative, that may hold tests no phase run has seen: those the
-    last phase run collected and the Python test files beside them, changed on disk since
-    it ended; without a last run, every test file in the usual places."""
-    root = project.root
-    collected = list(last.test_files) if last else []
-    origins = Origins(root, [str(root / f) for f in collected])
-    names = set(collected)
-    folders = {os.path.dirname(f) for f in collected} | {"", "tests", "test"}
-    if last is None:
-        folders |= _folders(root, ("tests", "test"))
-    for folder in folders:
-        try:
-            entries = list(os.scandir(root / folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.endswith(".py") and origins.of_file(entry.path) == "test":
-                names.add(Path(entry.path).relative_to(root).as_posix())
-    if last is None:
-        return sorted(names)
-    since = int(last.time * 1e9) - _CLOCK_SLACK_NS
-    found = []
-    for name in sorted(names):
-        try:
-            if (root / name).stat().st_mtime_ns >= since:
-                found.append(name)
-        except OSError:
-            continue
-    return found
-
-
-def new_tests(project: Project, ledger: evidence.Ledger, last: LastRun | None) -> list[str]:
-    """Tests that no phase run has seen since they were written or changed, and that have
-    no evidence: they must be seen failing before the code that makes them pass."""
-    changed = _candidates(project, last)
-    if not changed:
-        return []
-    stored = _json(project.cache_dir / "v" / FINGERPRINTS_KEY)
-    cache: dict[str, Any] = stored if isinstance(stored, dict) else {}
-    known = {r.fingerprint for records in ledger.values() for r in records}
-    functions = project.args("python_functions", ["test"])
-    classes = project.args("python_classes", ["Test"])
-    found: list[str] = []
-    for name in changed:
-        path = project.root / name
-        try:
-            data = path.read_bytes()
-            entry = cache.get(str(path))
-            lines = entry.get("lines", {}) if isinstance(entry, dict) else {}
-            if isinstance(entry, dict) and entry.get("hash") == _digest(data):
-                continue  # as the last run that read it saw it
-            tests = identity.find_tests_in_source(
-                data.decode("utf-8"), functions, classes, scheme=identity.SCHEME
-            )
-        except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
-            continue
-        seen = set(lines.values()) if isinstance(lines, dict) else set()
-        found.extend(
-            "::".join([name, *names])
-            for names, fingerprint in tests
-            if fingerprint not in known and fingerprint not in seen
-        )
-    return found
-
-
-def _digest(data: bytes) -> str:
-    """How pytest-tdd's fingerprint cache names a file's content (``observe.SourceCache``)."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def describe(project: Project) -> list[str]:

@@ -32,8 +32,9 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from pytest_tdd.normalise import FunctionNode, normalise
+from pytest_tdd.normalise import _NAME_FIELDS, FunctionNode, renamable_sites
 
 SCHEMES = (1, 2)
 """The fingerprint schemes there are."""
@@ -125,6 +126,102 @@ def _check_scheme(scheme: int) -> None:
         raise ValueError(f"unknown fingerprint scheme {scheme!r}")
 
 
+_FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _normalised_parts(trimmed: FunctionNode, method: bool) -> list[str]:
+    """What ``function_fingerprint`` renders of ``normalise(trimmed)``, rendered from
+    ``trimmed`` itself: no copy of the tree is made or changed. Annotations are left out
+    and an annotated assignment in a function is rendered as the plain assignment it
+    becomes (a bare one, not at all), as ``normalise`` does, outside class bodies; each
+    renamable local is rendered as its placeholder, numbered by first appearance in the
+    tree's field order, as ``normalise`` numbers them."""
+    sites = renamable_sites(trimmed)
+    numbers: dict[object, str] = {}
+    name_fields = _NAME_FIELDS
+    annassign, arg_type, joined = ast.AnnAssign, ast.arg, ast.JoinedStr
+    functions, class_type, ast_type = _FUNCTION_TYPES, ast.ClassDef, ast.AST
+
+    def render_list(items: list[Any], in_class: bool, out: list[str]) -> None:
+        out.append("[")
+        first = True
+        for item in items:
+            if not first:
+                out.append(",")
+            first = False
+            if isinstance(item, ast_type):
+                render(item, in_class, out)
+            else:
+                out.append(repr(item))
+        out.append("]")
+
+    def kept(items: list[Any], in_class: bool) -> list[Any]:
+        if in_class:
+            return items
+        return [i for i in items if type(i) is not annassign or i.value is not None]
+
+    def render(node: ast.AST, in_class: bool, out: list[str]) -> None:
+        cls = type(node)
+        if cls is annassign and not in_class:  # x: T = v is rendered as x = v
+            assert isinstance(node, ast.AnnAssign) and node.value is not None
+            out.append("(Assign targets=[")
+            render(node.target, in_class, out)
+            out.append("] value=")
+            render(node.value, in_class, out)
+            out.append(")")
+            return
+        out.append("(" + cls.__name__)
+        site = sites.get(id(node))
+        name_field = name_fields.get(cls) if site is not None and site[0] is node else None
+        if cls in functions:
+            in_class, skipped = False, "returns"
+        elif cls is class_type:
+            in_class, skipped = True, ""
+        else:
+            skipped = "annotation" if cls is arg_type else ""
+        for field in _fields(cls):
+            if field == skipped:
+                continue
+            value: Any
+            if field == name_field:
+                assert site is not None
+                value = numbers.setdefault(site[1], f"${len(numbers)}")
+            else:
+                value = getattr(node, field, None)
+                if value is None:
+                    continue
+                if cls is joined and field == "values":
+                    value = [v for v in value if not _is_empty_string(v)]
+            if type(value) is list:
+                value = kept(value, in_class)
+                if not value:
+                    continue
+                out.append(" " + field + "=")
+                render_list(value, in_class, out)
+            elif isinstance(value, ast_type):
+                out.append(" " + field + "=")
+                render(value, in_class, out)
+            else:
+                out.append(" " + field + "=" + repr(value))
+        out.append(")")
+
+    # Rendered in the tree's field order (arguments, body, decorators), so that the
+    # placeholders are numbered as normalise numbers them; joined in the fingerprint's.
+    arguments: list[str] = []
+    render(_without_self(trimmed.args) if method else trimmed.args, False, arguments)
+    body: list[str] = []
+    render_list(kept(trimmed.body, False), False, body)
+    decorators: list[str] = []
+    render_list(trimmed.decorator_list, False, decorators)
+    return [
+        type(trimmed).__name__,
+        "".join(arguments),
+        "".join(decorators),
+        "None",
+        "".join(body),
+    ]
+
+
 def function_fingerprint(node: FunctionNode, method: bool = False, *, scheme: int = 1) -> str:
     """The fingerprint of one test function's definition, in the given scheme."""
     _check_scheme(scheme)
@@ -132,7 +229,7 @@ def function_fingerprint(node: FunctionNode, method: bool = False, *, scheme: in
     trimmed.body = node.body[1:] if _has_docstring(node.body) else node.body
     trimmed.decorator_list = [d for d in node.decorator_list if not _is_parametrize(d)]
     if scheme == 2:
-        trimmed = normalise(trimmed)
+        return _digest("\n".join(_normalised_parts(trimmed, method)))
     rendered = [
         type(trimmed).__name__,
         _normal_form(_without_self(trimmed.args) if method else trimmed.args),

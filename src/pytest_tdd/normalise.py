@@ -290,6 +290,16 @@ def _copy(node: object) -> Any:
     return node  # an immutable value: str, number, bytes, None, ...
 
 
+def renamable_sites(function: FunctionNode) -> dict[int, tuple[ast.AST, Any]]:
+    """The sites of ``function`` that name a renamable local, by the node's ``id``, each
+    with its node and its variable (a key to number by first appearance). The tree is
+    read, not changed: what ``identity`` renders in the normal form of scheme 2 without
+    copying the tree."""
+    analysis = _Analysis()
+    analysis.visit(function, analysis.new_scope("module", None))
+    return dict(analysis.resolved())
+
+
 def normalise(function: FunctionNode) -> FunctionNode:
     """A copy of a function's syntax tree without annotations, its locals renamed."""
     function = _copy(function)

@@ -233,12 +233,18 @@ class ReportSide:
         if not written and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if cache is not None and self.settings.phase is not None:  # issue 9: for the guard
-            from pytest_tdd.guard import LAST_RUN_KEY, last_run_entry
+            from pytest_tdd.pending import LAST_RUN_KEY, last_run_entry
 
             held = session.exitstatus == pytest.ExitCode.OK and not self.violations
             kinds = [v.kind for v in self.violations]
+            verdicts = self.judgement.verdicts if self.judgement else {}
+            unproven = [  # tests it saw that have no evidence of their code
+                o.identity.fingerprint
+                for o in self.observations
+                if (v := verdicts.get(o.nodeid)) is None or v.record is None
+            ]
             entry = last_run_entry(
-                self.settings.phase, held, kinds, len(self.failing), self.sighting.files
+                self.settings.phase, held, kinds, len(self.failing), self.sighting.files, unproven
             )
             cache.set(LAST_RUN_KEY, entry)
 

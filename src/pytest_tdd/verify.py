@@ -21,6 +21,7 @@ or the xdist controller), ``VerifyRun.check``:
 from __future__ import annotations
 
 import fnmatch
+import inspect
 import os
 import time
 from collections.abc import Mapping
@@ -31,10 +32,10 @@ from typing import Any
 import pytest
 
 from pytest_tdd import basetree, gitdiff, verifyjudge, verifyreport
-from pytest_tdd.observe import Sighting, SourceCache, identify, span
+from pytest_tdd.observe import Sighting, SourceCache, identify
 from pytest_tdd.phases import Result, Violation
 from pytest_tdd.settings import Settings, VerifySettings
-from pytest_tdd.verifyjudge import Test
+from pytest_tdd.verifyjudge import RunTest
 from pytest_tdd.verifyreport import Verification
 from pytest_tdd.verifyrun import Layout, VerifyError
 from pytest_tdd.verifysession import Context, Session, relative_to
@@ -85,8 +86,10 @@ class Probe:
         sources = getattr(run, "sources", None) or SourceCache()
         for item in session.items:
             found = identify(item, sources)
-            where = span(item)
-            source, line = (where[0], where[1]) if where is not None else (None, None)
+            function = getattr(item, "function", None)
+            code = getattr(inspect.unwrap(function), "__code__", None) if function else None
+            source = code.co_filename if code is not None else None
+            line = code.co_firstlineno if code is not None else None
             exempt = item.get_closest_marker("tdd_exempt") is not None
             self.seen.items[item.nodeid] = (found.fingerprint, found.case, source, line, exempt)
 
@@ -204,17 +207,20 @@ class VerifyRun:
 
     def _tests(
         self, results: Mapping[str, Result], sighting: Sighting, layout: Layout
-    ) -> dict[str, Test]:
+    ) -> dict[str, RunTest]:
         def module_of(nodeid: str) -> str:
             return "/".join(p for p in (layout.rootdir, nodeid.partition("::")[0]) if p)
 
         tests = {}
+        places: dict[str, str | None] = {}  # a file's path, repository-relative
         for nodeid, (fp, case, source, line, exempt) in self.seen.items.items():
-            tests[nodeid] = Test(
+            if source is not None and source not in places:
+                places[source] = _relative(Path(source), self.root)
+            tests[nodeid] = RunTest(
                 fp,
                 case,
                 module_of(nodeid),
-                _relative(Path(source), self.root) if source else None,
+                places[source] if source is not None else None,
                 line,
                 results.get(nodeid, "not-run"),
                 exempt,
@@ -222,7 +228,7 @@ class VerifyRun:
         for nodeid in sighting.from_source:  # a module that cannot be imported here
             fp, case, _, exempt_reason = sighting.items[nodeid]
             if nodeid not in tests:
-                tests[nodeid] = Test(
+                tests[nodeid] = RunTest(
                     fp, case, module_of(nodeid), None, None, "failed", exempt_reason is not None
                 )
         return tests

@@ -177,9 +177,12 @@ class Child:
         Path(self.data["output"]).write_text(json.dumps(document), "utf-8")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if INSTRUCTIONS is None:
-        return
-    if INSTRUCTIONS["mode"] == "collect":
+def register(config: pytest.Config, data: dict[str, Any]) -> None:
+    if data["mode"] == "collect":
         config.option.continue_on_collection_errors = True
-    config.pluginmanager.register(Child(config, INSTRUCTIONS), "tdd-verify-child")
+    config.pluginmanager.register(Child(config, data), "tdd-verify-child")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if INSTRUCTIONS is not None:
+        register(config, INSTRUCTIONS)

@@ -21,7 +21,7 @@ the temporary trees prove. Pure: plain data in, verdicts and violations out.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -35,7 +35,7 @@ _DEPRECATIONS = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarni
 
 
 @dataclass(frozen=True)
-class Test:
+class RunTest:
     """A test of this run: its identity, its module and the file its function is defined
     in (repository-relative; None when unknown or outside), and its result here."""
 
@@ -82,7 +82,7 @@ def _under(path: str, folder: str) -> bool:
     return folder == "" or path.startswith(folder + "/")
 
 
-def suspect_modules(tests: Mapping[str, Test], changed: Collection[str]) -> set[str]:
+def suspect_modules(tests: Mapping[str, RunTest], changed: Collection[str]) -> set[str]:
     """The modules whose tests may not be the base's (see the module's docstring)."""
     folders = {posixpath.dirname(p) for p in changed if posixpath.basename(p) == "conftest.py"}
     return {
@@ -104,7 +104,7 @@ def base_modules(
 
 
 def the_change(
-    tests: Mapping[str, Test], suspects: Collection[str], base: BaseTests
+    tests: Mapping[str, RunTest], suspects: Collection[str], base: BaseTests
 ) -> dict[str, bool]:
     """The change's tests, each mapped to whether it is changed (its id is on the base)."""
     known = set(base.items.values())
@@ -121,7 +121,7 @@ def the_change(
 
 
 def removed(
-    tests: Mapping[str, Test], base: BaseTests, complete: Callable[[str], bool]
+    tests: Mapping[str, RunTest], base: BaseTests, complete: Callable[[str], bool]
 ) -> list[str]:
     """Base tests gone from this run and not moved, in modules ``complete`` says this run
     collected in full (or deleted)."""
@@ -271,11 +271,4 @@ def violations(tests: Mapping[str, Entry], gone: Mapping[str, Entry]) -> list[Vi
         for nodeid, entry in entries.items():
             if entry.violation is not None and entry.message is not None:
                 found.append(Violation(nodeid, entry.violation, entry.message))
-    return found
-
-
-def counts(entries: Iterable[Entry]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for entry in entries:
-        found[entry.verdict] = found.get(entry.verdict, 0) + 1
     return found

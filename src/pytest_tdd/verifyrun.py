@@ -119,15 +119,16 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def installed_from(repo: Path) -> set[str]:
-    """The top-level names of the distributions installed in this environment from the
-    repository: a wheel built there (as tox builds one) or an editable install, known by
-    the ``direct_url.json`` pip writes."""
+def installed_from(repo: Path, path: Sequence[str] | None = None) -> set[str]:
+    """The top-level names of the distributions installed in this environment (or in the
+    folders ``path``) from the repository: a wheel built there (as tox builds one) or an
+    editable install, known by the ``direct_url.json`` pip writes."""
     from importlib import metadata
 
     folder = os.path.realpath(repo)
     names: set[str] = set()
-    for dist in metadata.distributions():
+    found = metadata.distributions() if path is None else metadata.distributions(path=list(path))
+    for dist in found:
         try:
             url = json.loads(dist.read_text("direct_url.json") or "{}").get("url", "")
         except ValueError:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pytest_tdd import basetree, diffcov, verifyjudge, verifyrun
 from pytest_tdd.phases import RAN
-from pytest_tdd.verifyjudge import BaseTests, Entry, Test
+from pytest_tdd.verifyjudge import BaseTests, Entry, RunTest
 from pytest_tdd.verifyrun import Layout, VerifyError
 
 
@@ -40,7 +40,7 @@ class Context:
     root: Path  # the repository's top folder
     sha: str  # the base revision
     layout: Layout
-    tests: dict[str, Test]
+    tests: dict[str, RunTest]
     changed: dict[str, str]
     timeout: float
     accept: frozenset[str]
