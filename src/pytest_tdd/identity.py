@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_tdd.normalise import _NAME_FIELDS, FunctionNode, renamable_sites
+from pytest_tdd.normalise import NAME_FIELDS, FunctionNode, renamable_sites
 
 SCHEMES = (1, 2)
 """The fingerprint schemes there are."""
@@ -126,21 +126,40 @@ def _check_scheme(scheme: int) -> None:
         raise ValueError(f"unknown fingerprint scheme {scheme!r}")
 
 
-_FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Fields that hold statements: the only lists where normalise drops a bare annotation.
+_STATEMENT_LISTS = frozenset({"body", "orelse", "finalbody"})
+# Per node type: its opening, its fields rendered in scheme 2, and whether its fields are
+# in a class body (True), a function (False) or where the node is (None).
+_PLANS: dict[type, tuple[str, tuple[str, ...], bool | None]] = {}
+
+
+def _plan(cls: type[ast.AST]) -> tuple[str, tuple[str, ...], bool | None]:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        fields = _fields(cls)
+        scope: bool | None = None
+        if issubclass(cls, ast.FunctionDef | ast.AsyncFunctionDef):
+            fields, scope = tuple(f for f in fields if f != "returns"), False
+        elif issubclass(cls, ast.ClassDef):
+            scope = True
+        elif issubclass(cls, ast.arg):
+            fields = tuple(f for f in fields if f != "annotation")
+        plan = _PLANS[cls] = ("(" + cls.__name__, fields, scope)
+    return plan
 
 
 def _normalised_parts(trimmed: FunctionNode, method: bool) -> list[str]:
     """What ``function_fingerprint`` renders of ``normalise(trimmed)``, rendered from
     ``trimmed`` itself: no copy of the tree is made or changed. Annotations are left out
-    and an annotated assignment in a function is rendered as the plain assignment it
-    becomes (a bare one, not at all), as ``normalise`` does, outside class bodies; each
-    renamable local is rendered as its placeholder, numbered by first appearance in the
-    tree's field order, as ``normalise`` numbers them."""
+    and, outside class bodies, an annotated assignment is rendered as the plain assignment
+    it becomes (a bare one not at all), as ``normalise`` does; each renamable local is
+    rendered as its placeholder, numbered by first appearance in the tree's field order,
+    as ``normalise`` numbers them."""
     sites = renamable_sites(trimmed)
     numbers: dict[object, str] = {}
-    name_fields = _NAME_FIELDS
-    annassign, arg_type, joined = ast.AnnAssign, ast.arg, ast.JoinedStr
-    functions, class_type, ast_type = _FUNCTION_TYPES, ast.ClassDef, ast.AST
+    name_fields = NAME_FIELDS
+    annassign, joined, ast_type = ast.AnnAssign, ast.JoinedStr, ast.AST
+    statement_lists = _STATEMENT_LISTS
 
     def render_list(items: list[Any], in_class: bool, out: list[str]) -> None:
         out.append("[")
@@ -155,11 +174,6 @@ def _normalised_parts(trimmed: FunctionNode, method: bool) -> list[str]:
                 out.append(repr(item))
         out.append("]")
 
-    def kept(items: list[Any], in_class: bool) -> list[Any]:
-        if in_class:
-            return items
-        return [i for i in items if type(i) is not annassign or i.value is not None]
-
     def render(node: ast.AST, in_class: bool, out: list[str]) -> None:
         cls = type(node)
         if cls is annassign and not in_class:  # x: T = v is rendered as x = v
@@ -170,18 +184,13 @@ def _normalised_parts(trimmed: FunctionNode, method: bool) -> list[str]:
             render(node.value, in_class, out)
             out.append(")")
             return
-        out.append("(" + cls.__name__)
+        opening, fields, scope = _PLANS.get(cls) or _plan(cls)
+        out.append(opening)
+        if scope is not None:
+            in_class = scope
         site = sites.get(id(node))
         name_field = name_fields.get(cls) if site is not None and site[0] is node else None
-        if cls in functions:
-            in_class, skipped = False, "returns"
-        elif cls is class_type:
-            in_class, skipped = True, ""
-        else:
-            skipped = "annotation" if cls is arg_type else ""
-        for field in _fields(cls):
-            if field == skipped:
-                continue
+        for field in fields:
             value: Any
             if field == name_field:
                 assert site is not None
@@ -190,10 +199,11 @@ def _normalised_parts(trimmed: FunctionNode, method: bool) -> list[str]:
                 value = getattr(node, field, None)
                 if value is None:
                     continue
+            if type(value) is list:
                 if cls is joined and field == "values":
                     value = [v for v in value if not _is_empty_string(v)]
-            if type(value) is list:
-                value = kept(value, in_class)
+                elif not in_class and field in statement_lists:
+                    value = [v for v in value if type(v) is not annassign or v.value is not None]
                 if not value:
                     continue
                 out.append(" " + field + "=")
@@ -210,7 +220,8 @@ def _normalised_parts(trimmed: FunctionNode, method: bool) -> list[str]:
     arguments: list[str] = []
     render(_without_self(trimmed.args) if method else trimmed.args, False, arguments)
     body: list[str] = []
-    render_list(kept(trimmed.body, False), False, body)
+    statements = [v for v in trimmed.body if type(v) is not annassign or v.value is not None]
+    render_list(statements, False, body)
     decorators: list[str] = []
     render_list(trimmed.decorator_list, False, decorators)
     return [

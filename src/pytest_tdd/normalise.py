@@ -50,7 +50,7 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _SKIPPED_FIELDS = frozenset({"type_comment", "type_params"})
 
 # The field of a node that holds a name it binds or reads.
-_NAME_FIELDS: dict[type[ast.AST], str] = {
+NAME_FIELDS: dict[type[ast.AST], str] = {
     ast.Name: "id",
     ast.FunctionDef: "name",
     ast.AsyncFunctionDef: "name",
@@ -109,6 +109,26 @@ class _Scope:
         return None
 
 
+# The nodes that _Analysis.visit does more with than visit their children.
+_SPECIAL_TYPES = (
+    ast.Name,
+    ast.NamedExpr,
+    ast.FunctionDef,
+    ast.AsyncFunctionDef,
+    ast.Lambda,
+    ast.ClassDef,
+    *_COMPREHENSIONS,
+    ast.Global,
+    ast.Nonlocal,
+    ast.alias,
+    ast.ExceptHandler,
+    ast.MatchAs,
+    ast.MatchStar,
+    ast.MatchMapping,
+)
+_SPECIAL: dict[type, bool] = {}
+
+
 class _Analysis:
     """Which variable each name in a function refers to."""
 
@@ -132,6 +152,20 @@ class _Analysis:
                 self.visit(node, scope)
 
     def visit(self, node: ast.AST, scope: _Scope) -> None:
+        cls = type(node)
+        special = _SPECIAL.get(cls)
+        if special is None:
+            special = _SPECIAL[cls] = issubclass(cls, _SPECIAL_TYPES)
+        if not special:  # the common case, as ast.iter_child_nodes would, but faster
+            for field in node._fields:
+                value = getattr(node, field, None)
+                if isinstance(value, ast.AST):
+                    self.visit(value, scope)
+                elif isinstance(value, list):
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            self.visit(item, scope)
+            return
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Store | ast.Del):
                 scope.bound.add(node.id)
@@ -162,7 +196,7 @@ class _Analysis:
             elif node.name != "*":
                 self.bind(node, node.asname or node.name, scope)
         elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar | ast.MatchMapping):
-            name = getattr(node, _NAME_FIELDS[type(node)])
+            name = getattr(node, NAME_FIELDS[type(node)])
             if name is not None:
                 self.bind(node, name, scope)
             self.visit_all(ast.iter_child_nodes(node), scope)
@@ -262,7 +296,7 @@ def _number(node: ast.AST, resolved: dict[int, tuple[ast.AST, _Binding]]) -> Non
 
     def walk(node: ast.AST) -> None:
         site = resolved.get(id(node))
-        name_field = _NAME_FIELDS.get(type(node)) if site and site[0] is node else None
+        name_field = NAME_FIELDS.get(type(node)) if site and site[0] is node else None
         for field in node._fields:
             if field in _SKIPPED_FIELDS:
                 continue

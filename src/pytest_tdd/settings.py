@@ -90,7 +90,8 @@ VERIFY_CHILD_PLUGIN = "pytest_tdd.verifychild"
 # issue 9: --tdd-status and the guard's ini keys (pytest-tdd guard reads them itself)
 STATUS_HELP = (
     "Show each selected test's state against the evidence (none, red, green, legacy, "
-    "exempt, changed) and the command to run next; collects, runs no test, writes nothing."
+    "exempt, changed) and the command to run next; collects, runs no test, leaves the "
+    "evidence file alone."
 )
 GUARD_IGNORE_HELP = (
     "Glob patterns of files that pytest-tdd guard always lets a coding agent edit "
