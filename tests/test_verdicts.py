@@ -356,3 +356,25 @@ def test_a_unittest_case_named_freely_in_a_module_that_cannot_import_is_recorded
     assert result.ret == OK
     result.stdout.fnmatch_lines(["tdd: red holds: 1 new test * (missing-api 1)"])
     assert statuses(tdd) == {"test_parser.py::ParserCase::test_parses_a_number": "red"}
+
+
+RACING = '''
+from pytest_tdd import evidence
+
+
+def test_meanwhile_another_run_records_a_new_test_of_this_file():
+    with open(__file__, "a", encoding="utf-8") as module:
+        module.write("\\n\\ndef test_written_meanwhile():\\n    assert 0\\n")
+    record = evidence.Record("test_race.py::test_written_meanwhile", "red", "f" * 16)
+    evidence.update(
+        evidence.Path("tdd-evidence.jsonl"), evidence.Changes(put={record.nodeid: record})
+    )
+'''
+
+
+def test_a_record_added_meanwhile_for_a_test_written_after_collection_is_kept(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(test_race=RACING)
+    tdd.runpytest("--tdd-adopt")
+    assert "test_race.py::test_written_meanwhile" in ledger(tdd)

@@ -116,6 +116,15 @@ def is_empty(item: pytest.Item) -> bool:
     return code is not None and code.co_code == _empty.__code__.co_code
 
 
+def stamp(path: Path) -> tuple[int, int] | None:
+    """Identifies one version of a file: its modification time and size."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_mtime_ns, status.st_size)
+
+
 def span(item: pytest.Item) -> tuple[str, int, int] | None:
     """The file, first and last line of a test function's code: the file where it is
     defined (a method inherited from a class in another file lives there)."""
@@ -162,6 +171,8 @@ class Sighting:
     # matters at 50k tests)
     items: dict[str, tuple[str, str | None, str | None, str | None]] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)  # test files collected, rootdir-relative
+    # each collected file's (mtime_ns, size) then: one that changed since proves nothing
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
     partial: set[str] = field(default_factory=set)  # of which not every test was selected
     # module nodeid -> why it could not be imported; its tests as found in its source
     broken: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -175,6 +186,7 @@ class Sighting:
         return {
             "items": self.items,
             "files": sorted(self.files),
+            "stamps": self.stamps,
             "partial": sorted(self.partial),
             "broken": self.broken,
             "from_source": self.from_source,
@@ -186,6 +198,7 @@ class Sighting:
     def merge(self, data: dict[str, Any]) -> None:
         self.items.update({k: tuple(v) for k, v in data["items"].items()})
         self.files.update(data["files"])
+        self.stamps.update({k: tuple(v) for k, v in data["stamps"].items()})
         self.partial.update(data["partial"])
         self.broken.update(data["broken"])
         self.from_source.update(data["from_source"])

@@ -22,6 +22,7 @@ from pytest_tdd.observe import (
     Outcomes,
     Sighting,
     failure_from_dict,
+    stamp,
 )
 from pytest_tdd.phases import Identity, Judgement, Observation, Violation
 from pytest_tdd.reasons import Failure
@@ -147,7 +148,12 @@ class ReportSide:
         failures, reporting them as collected with no tests: then none is complete."""
         if self.config.getoption("lf", False):
             return set()
-        return self.sighting.files - self.sighting.partial
+        root, stamps = self.settings.rootpath, self.sighting.stamps
+        return {
+            path
+            for path in self.sighting.files - self.sighting.partial
+            if stamps.get(path) == stamp(root / path)  # unchanged since it was collected
+        }
 
     def _judge(self, session: pytest.Session) -> None:
         settings = self.settings

@@ -29,6 +29,7 @@ from pytest_tdd.observe import (
     identify,
     is_empty,
     span,
+    stamp,
 )
 from pytest_tdd.phases import Observation
 from pytest_tdd.reasons import Failure, Origins, classify
@@ -109,8 +110,10 @@ class RunSide:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         nodeid = report.nodeid
         is_file = report.passed and nodeid and "::" not in nodeid
-        if is_file and (self.settings.rootpath / nodeid).is_file():
+        now = stamp(self.settings.rootpath / nodeid) if is_file else None
+        if now is not None:
             self.sighting.files.add(nodeid)
+            self.sighting.stamps[nodeid] = now
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.sighting.partial.update(item.nodeid.partition("::")[0] for item in items)
