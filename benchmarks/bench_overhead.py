@@ -334,7 +334,9 @@ class Figures:
 
     def plugin_cpu(self, variant: Variant) -> float:
         tdd = variant.name != variant.baseline
-        return statistics.median(r.plugin_cpu(self.import_cpu, tdd) for r in self.runs[variant.name])
+        return statistics.median(
+            r.plugin_cpu(self.import_cpu, tdd) for r in self.runs[variant.name]
+        )
 
     def share(self, variant: Variant) -> float:
         tdd = variant.name != variant.baseline
@@ -428,8 +430,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     plain, green, plain_n, green_n = variants(options.workers)
     print("\nper-test cost (least squares over the sizes):")
     for variant in (green, green_n):
-        extra = [(s, f.median(variant.name, "wall") - f.median(variant.baseline, "wall"))
-                 for s, f in every.items()]
+        extra = [
+            (s, f.median(variant.name, "wall") - f.median(variant.baseline, "wall"))
+            for s, f in every.items()
+        ]
         plugin = [(s, f.plugin_cpu(variant)) for s, f in every.items()]
         (wall_slope, wall_zero), (cpu_slope, cpu_zero) = fit(extra), fit(plugin)
         print(
@@ -450,12 +454,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         for variant in (green, green_n):
             over = every[size].overhead(variant)
             verdict = "holds" if over <= TARGET_WALL else "DOES NOT HOLD"
-            print(f"wall overhead <= {TARGET_WALL:.0%}, {size}, {variant.name}: {over:+.1%} {verdict}")
+            print(
+                f"wall overhead <= {TARGET_WALL:.0%}, {size}, {variant.name}: {over:+.1%} {verdict}"
+            )
     if 10_000 in every:
         for variant in (green, green_n):
             share = every[10_000].share(variant)
             verdict = "holds" if share <= TARGET_SHARE else "DOES NOT HOLD"
-            print(f"plugin CPU share <= {TARGET_SHARE:.0%}, 10000, {variant.name}: {share:.2%} {verdict}")
+            print(
+                f"plugin CPU share <= {TARGET_SHARE:.0%}, 10000, {variant.name}: "
+                f"{share:.2%} {verdict}"
+            )
     if 50_000 in every:
         extra = every[50_000].peak(green, False) - every[50_000].peak(plain, False)
         verdict = "holds" if extra <= TARGET_MEMORY_MIB else "DOES NOT HOLD"

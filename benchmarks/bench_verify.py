@@ -11,7 +11,9 @@ times, alternating the order round by round:
 (b) the same with ``--tdd-verify --tdd-base=main``;
 
 and prints each round, the medians, the difference (what verify adds) and the verify
-section's own ``seconds``; it checks that verify proved every new test red. Usage::
+section's own ``seconds``; it checks that verify proved every new test red. The plugin's
+source is copied from the checkout first and put on ``PYTHONPATH``, so that edits made
+meanwhile do not mix versions. Usage::
 
     python benchmarks/bench_verify.py --tests 10000 --new 20 --rounds 3
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,6 +39,15 @@ def run(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.Complet
             f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
         )
     return done
+
+
+def copy_plugin(tmp: Path) -> None:
+    """Run the plugin as it is now, whatever is edited in the checkout meanwhile."""
+    source = Path(__file__).resolve().parent.parent / "src" / "pytest_tdd"
+    shutil.copytree(source, tmp / "plugin" / "pytest_tdd")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(tmp / "plugin"), os.environ.get("PYTHONPATH")) if p
+    )
 
 
 def isolate_git(home: Path) -> None:
@@ -102,6 +114,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as tmp:
         repo = Path(tmp) / "repo"
         isolate_git(Path(tmp))
+        copy_plugin(Path(tmp))
         build(repo, options.tests, options.per_file, options.new)
         print(f"built {options.tests} tests, the change adds {options.new}")
         times: dict[bool, list[float]] = {False: [], True: []}

@@ -106,9 +106,10 @@ def test_collect_mode_writes_identities_with_tree_paths_as_in_the_working_tree(
     data = _instructions(tdd, "collect")
     tdd.inline_run("--collect-only", "-p", "no:tdd", plugins=[_Register(data)])
     written = json.loads((tdd.path / "child.json").read_text())
-    [(nodeid, (_, case))] = written["items"].items()
+    [(nodeid, found)] = written["items"].items()
     assert nodeid == "test_paths.py::test_path[path0]"
-    assert case == identity.case_fingerprint({"path": Path("/repo/data")})
+    # fingerprint, case (its path as in the working tree), deps (no helper: None)
+    assert found[1:] == [identity.case_fingerprint({"path": Path("/repo/data")}), None]
     assert list(written["broken"]) == ["test_broken.py"]
     assert len(written["broken"]["test_broken.py"]) == 1
     assert written["foreign"] == {}

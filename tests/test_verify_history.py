@@ -202,3 +202,32 @@ def test_a_deleted_test_that_still_passes_is_listed_as_removed(
     result, data = verify(tdd)
     assert result.ret == pytest.ExitCode.OK
     assert verdicts(data["verify"]["removed"]) == {"test_calc.py::test_add": ("passes", None)}
+
+
+HELPER = "def check_total(value):\n    assert value == 3\n"
+TEST_WITH_HELPER = """\
+import calc
+from helpers import check_total
+
+
+def test_total():
+    check_total(calc.total([1, 2]))
+"""
+
+
+def test_a_test_whose_helper_was_loosened_after_the_code_broke_it_is_edited_to_pass(
+    tdd: pytest.Pytester, git_repo: GitRepo
+) -> None:
+    git_repo.write(".gitignore", IGNORED)
+    git_repo.write("calc.py", CALC)
+    git_repo.write("tests/helpers.py", HELPER)
+    git_repo.write("tests/test_total.py", TEST_WITH_HELPER)
+    git_repo.commit("base")
+    git_repo.branch("feature")
+    edit(git_repo, "calc.py", {"return sum(prices)": "return sum(prices) + 1"})
+    edit(git_repo, "tests/helpers.py", {"assert value == 3": "assert value >= 3"})
+    result, data = verify(tdd)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert verdicts(data["verify"]["tests"]) == {
+        "tests/test_total.py::test_total": ("edited-to-pass", "assertion")
+    }

@@ -48,6 +48,18 @@ def test_the_modules_below_a_touched_conftest_are_suspect() -> None:
     assert verifyjudge.suspect_modules(tests, {"tests/conftest.py"}) == {"tests/unit/test_a.py"}
 
 
+def test_when_a_helper_of_the_tests_changed_every_module_is_suspect() -> None:
+    tests = {"test_a.py::t": make("1", "test_a.py"), "sub/test_b.py::t": make("2", "sub/test_b.py")}
+    found = verifyjudge.suspect_modules(tests, {"tests/helpers.py"}, everything=True)
+    assert found == {"test_a.py", "sub/test_b.py"}
+
+
+def test_a_test_whose_helpers_changed_is_the_changes_though_its_code_is_the_same() -> None:
+    tests = {"tests/test_a.py::t": make("1", deps="new")}
+    base = BaseTests({"tests/test_a.py::t": ("1", None, "old")})
+    assert verifyjudge.the_change(tests, {"tests/test_a.py"}, base) == {"tests/test_a.py::t": True}
+
+
 def test_a_conftest_at_the_top_makes_every_module_suspect() -> None:
     tests = {"test_a.py::t": make("1", "test_a.py"), "sub/test_b.py::t": make("2", "sub/test_b.py")}
     assert verifyjudge.suspect_modules(tests, {"conftest.py"}) == {"test_a.py", "sub/test_b.py"}
@@ -68,7 +80,7 @@ def test_the_base_collects_the_suspects_it_has_and_the_test_modules_touched() ->
 
 def test_a_test_whose_identity_the_base_has_elsewhere_is_not_the_changes() -> None:
     tests = {"tests/test_a.py::renamed": make("1"), "tests/test_a.py::new": make("2")}
-    base = BaseTests({"tests/test_a.py::old": ("1", None)})
+    base = BaseTests({"tests/test_a.py::old": ("1", None, None)})
     found = verifyjudge.the_change(tests, {"tests/test_a.py"}, base)
     assert found == {"tests/test_a.py::new": False}
 
@@ -83,7 +95,7 @@ def test_a_case_is_the_changes_when_only_its_values_are_new() -> None:
         "tests/test_a.py::t[a0]": make("1", case="zero"),
         "tests/test_a.py::t[a1]": make("1", case="one"),
     }
-    base = BaseTests({"tests/test_a.py::t[a0]": ("1", "one")})
+    base = BaseTests({"tests/test_a.py::t[a0]": ("1", "one", None)})
     found = verifyjudge.the_change(tests, {"tests/test_a.py"}, base)
     assert found == {"tests/test_a.py::t[a0]": True}
 
@@ -103,10 +115,10 @@ def test_removed_tests_are_base_tests_gone_from_files_collected_in_full() -> Non
     tests = {"tests/test_a.py::kept": make("1"), "tests/test_a.py::moved_here": make("2")}
     base = BaseTests(
         {
-            "tests/test_a.py::kept": ("1", None),
-            "tests/test_a.py::gone": ("3", None),
-            "tests/test_b.py::moved": ("2", None),
-            "tests/test_c.py::unseen": ("4", None),
+            "tests/test_a.py::kept": ("1", None, None),
+            "tests/test_a.py::gone": ("3", None, None),
+            "tests/test_b.py::moved": ("2", None, None),
+            "tests/test_c.py::unseen": ("4", None, None),
         }
     )
     found = verifyjudge.removed(tests, base, lambda module: module != "tests/test_c.py")

@@ -177,7 +177,8 @@ def _normalised_parts(trimmed: FunctionNode, method: bool) -> list[str]:
     def render(node: ast.AST, in_class: bool, out: list[str]) -> None:
         cls = type(node)
         if cls is annassign and not in_class:  # x: T = v is rendered as x = v
-            assert isinstance(node, ast.AnnAssign) and node.value is not None
+            assert isinstance(node, ast.AnnAssign)
+            assert node.value is not None
             out.append("(Assign targets=[")
             render(node.target, in_class, out)
             out.append("] value=")
@@ -190,29 +191,29 @@ def _normalised_parts(trimmed: FunctionNode, method: bool) -> list[str]:
             in_class = scope
         site = sites.get(id(node))
         name_field = name_fields.get(cls) if site is not None and site[0] is node else None
-        for field in fields:
+        for name in fields:
             value: Any
-            if field == name_field:
+            if name == name_field:
                 assert site is not None
                 value = numbers.setdefault(site[1], f"${len(numbers)}")
             else:
-                value = getattr(node, field, None)
+                value = getattr(node, name, None)
                 if value is None:
                     continue
             if type(value) is list:
-                if cls is joined and field == "values":
+                if cls is joined and name == "values":
                     value = [v for v in value if not _is_empty_string(v)]
-                elif not in_class and field in statement_lists:
+                elif not in_class and name in statement_lists:
                     value = [v for v in value if type(v) is not annassign or v.value is not None]
                 if not value:
                     continue
-                out.append(" " + field + "=")
+                out.append(" " + name + "=")
                 render_list(value, in_class, out)
             elif isinstance(value, ast_type):
-                out.append(" " + field + "=")
+                out.append(" " + name + "=")
                 render(value, in_class, out)
             else:
-                out.append(" " + field + "=" + repr(value))
+                out.append(" " + name + "=" + repr(value))
         out.append(")")
 
     # Rendered in the tree's field order (arguments, body, decorators), so that the

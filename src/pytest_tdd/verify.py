@@ -23,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import inspect
 import os
+import posixpath
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from pytest_tdd import basetree, gitdiff, verifyjudge, verifyreport
+from pytest_tdd import basetree, closure, diffcov, gitdiff, verifyjudge, verifyreport
 from pytest_tdd.observe import Sighting, SourceCache, identify
 from pytest_tdd.phases import Result, Violation
 from pytest_tdd.settings import Settings, VerifySettings
@@ -50,7 +51,7 @@ class Seen:
     function is defined in, first line, exempt); test files collected, and those of which
     not every test was selected."""
 
-    items: dict[str, tuple[str, str | None, str | None, int | None, bool]] = field(
+    items: dict[str, tuple[str, str | None, str | None, str | None, int | None, bool]] = field(
         default_factory=dict
     )
     files: set[str] = field(default_factory=set)
@@ -84,14 +85,28 @@ class Probe:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         run = self.config.pluginmanager.getplugin("tdd-run")
         sources = getattr(run, "sources", None) or SourceCache()
+        known = run.sighting.items if run is not None else {}  # the phase's identities
+        closures = closure.ClosureCache()
+        rootpath = self.config.rootpath
         for item in session.items:
             found = identify(item, sources)
+            if item.nodeid in known:
+                deps = known[item.nodeid][2]
+            else:
+                deps = closure.dependency_digest(item, closures, rootpath)
             function = getattr(item, "function", None)
             code = getattr(inspect.unwrap(function), "__code__", None) if function else None
             source = code.co_filename if code is not None else None
             line = code.co_firstlineno if code is not None else None
             exempt = item.get_closest_marker("tdd_exempt") is not None
-            self.seen.items[item.nodeid] = (found.fingerprint, found.case, source, line, exempt)
+            self.seen.items[item.nodeid] = (
+                found.fingerprint,
+                found.case,
+                deps,
+                source,
+                line,
+                exempt,
+            )
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output = getattr(self.config, "workeroutput", None)
@@ -213,7 +228,7 @@ class VerifyRun:
 
         tests = {}
         places: dict[str, str | None] = {}  # a file's path, repository-relative
-        for nodeid, (fp, case, source, line, exempt) in self.seen.items.items():
+        for nodeid, (fp, case, deps, source, line, exempt) in self.seen.items.items():
             if source is not None and source not in places:
                 places[source] = _relative(Path(source), self.root)
             tests[nodeid] = RunTest(
@@ -224,13 +239,14 @@ class VerifyRun:
                 line,
                 results.get(nodeid, "not-run"),
                 exempt,
+                deps,
             )
         for nodeid in sighting.from_source:  # a module that cannot be imported here
-            fp, case, _, exempt_reason = sighting.items[nodeid]
+            fp, case, deps, exempt_reason = sighting.items[nodeid]
             if nodeid not in tests:
-                tests[nodeid] = RunTest(
-                    fp, case, module_of(nodeid), None, None, "failed", exempt_reason is not None
-                )
+                exempt = exempt_reason is not None
+                module = module_of(nodeid)
+                tests[nodeid] = RunTest(fp, case, module, None, None, "failed", exempt, deps)
         return tests
 
     def _check(self, results: Mapping[str, Result], sighting: Sighting) -> Verification:
@@ -239,8 +255,16 @@ class VerifyRun:
         places = {n: (t.source or t.module, t.line) for n, t in tests.items()}
         verification = Verification(self.base, places=places)
         changed = basetree.changed_paths(self.root, self.base.sha)
-        suspects = verifyjudge.suspect_modules(tests, changed)
         patterns = [str(p) for p in self.config.getini("python_files")]
+        # A helper of the tests changed: any test may depend on it (its identity's deps).
+        helpers = any(
+            p.endswith(".py")
+            and diffcov.looks_like_test_code(p)
+            and not _is_test_module(p, patterns)
+            and posixpath.basename(p) != "conftest.py"
+            for p in changed
+        )
+        suspects = verifyjudge.suspect_modules(tests, changed, everything=helpers)
         collect = [
             path
             for path in verifyjudge.base_modules(

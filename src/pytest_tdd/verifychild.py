@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from pytest_tdd import identity
+from pytest_tdd import closure, identity
 from pytest_tdd.observe import SourceCache, identify
 
 ENV = "PYTEST_TDD_VERIFY_CHILD"
@@ -155,6 +155,7 @@ class Child:
         if self.data["mode"] != "collect":
             return
         sources = SourceCache()
+        closures = closure.ClosureCache()
         tree, repo = self.data["tree"], self.data["repo"]
         for item in session.items:
             found = identify(item, sources)
@@ -166,7 +167,8 @@ class Child:
                     for k, v in callspec.params.items()
                 }
                 case = identity.case_fingerprint(shown)
-            self.items[item.nodeid] = [found.fingerprint, case]
+            deps = closure.dependency_digest(item, closures, self.config.rootpath)
+            self.items[item.nodeid] = [found.fingerprint, case, deps]
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         document = {

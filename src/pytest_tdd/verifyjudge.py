@@ -30,7 +30,7 @@ from pytest_tdd.reasons import Failure
 
 TestVerdict = Literal["red", "passed", "wrong-reason", "not-run", "rewritten", "edited-to-pass"]
 RemovedVerdict = Literal["passes", "removed-with-code", "removed-failing"]
-Key = tuple[str, "str | None"]
+Key = tuple[str, "str | None", "str | None"]  # fingerprint, case, deps
 _DEPRECATIONS = ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning")
 
 
@@ -46,16 +46,18 @@ class RunTest:
     line: int | None = None
     result: Result = "passed"
     exempt: bool = False
+    deps: str | None = None  # the digest of the test code it depends on (helpers, fixtures)
 
     @property
     def key(self) -> Key:
-        return (self.fingerprint, self.case)
+        return (self.fingerprint, self.case, self.deps)
 
 
 @dataclass(frozen=True)
 class BaseTests:
-    """The base revision's tests of the modules collected there: node id -> identity, and
-    the fingerprints of the tests of base modules that could not be imported."""
+    """The base revision's tests of the modules collected there: node id -> identity
+    (fingerprint, case, deps), and the fingerprints of the tests of base modules that could
+    not be imported."""
 
     items: Mapping[str, Key]
     broken: Collection[str] = ()
@@ -82,8 +84,13 @@ def _under(path: str, folder: str) -> bool:
     return folder == "" or path.startswith(folder + "/")
 
 
-def suspect_modules(tests: Mapping[str, RunTest], changed: Collection[str]) -> set[str]:
-    """The modules whose tests may not be the base's (see the module's docstring)."""
+def suspect_modules(
+    tests: Mapping[str, RunTest], changed: Collection[str], everything: bool = False
+) -> set[str]:
+    """The modules whose tests may not be the base's (see the module's docstring); all of
+    them with ``everything`` (a helper of the tests changed)."""
+    if everything:
+        return {t.module for t in tests.values()}
     folders = {posixpath.dirname(p) for p in changed if posixpath.basename(p) == "conftest.py"}
     return {
         t.module

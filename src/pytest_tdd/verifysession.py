@@ -139,7 +139,7 @@ class Session:
             outcome = self._pass("collect", tree, collect, [])
             items = outcome.child.get("items", {})
             broken = [fp for fps in outcome.child.get("broken", {}).values() for fp in fps]
-            base = BaseTests({k: (v[0], v[1]) for k, v in items.items()}, broken)
+            base = BaseTests({k: (v[0], v[1], v[2]) for k, v in items.items()}, broken)
         change = verifyjudge.the_change(context.tests, suspects, base)
         entries: dict[str, Entry] = {}
         for nodeid in change:
