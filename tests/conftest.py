@@ -30,6 +30,9 @@ def tdd(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Py
     # The outer run's coverage data file is its own: an inner pytest-cov run writes next to
     # the project it measures (tox points COVERAGE_FILE at the outer run's data).
     monkeypatch.delenv("COVERAGE_FILE", raising=False)
+    # On a CI runner these would send the inner runs' reports to the outer job's summary.
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.setenv("PYTEST_ADDOPTS", INNER_ADDOPTS)
     pytester.makeini(
         """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import sys
+import sysconfig
 import textwrap
 import typing
 import warnings
@@ -529,3 +530,21 @@ def test_reading_back_a_test_line_warns_nothing_even_with_an_invalid_escape(run:
         failure = reasons.classify(error, "call", origins, fail_type=pytest.fail.Exception)
     assert [str(w.message) for w in caught] == []
     assert failure.kind == "missing-api"
+
+
+def test_an_installed_copy_of_a_project_package_is_the_projects_code(tmp_path: Path) -> None:
+    (tmp_path / "src" / "shapes").mkdir(parents=True)
+    (tmp_path / "src" / "shapes" / "__init__.py").write_text("")
+    origins = Origins(tmp_path)
+    installed = tmp_path / ".tox" / "py" / "lib" / "python3.11" / "site-packages"
+    assert origins.of_file(str(installed / "shapes" / "core.py")) == "project"
+    assert origins.of_file(str(installed / "requests" / "api.py")) == "external"
+
+
+def test_an_installed_copy_of_a_flat_layout_module_is_the_projects_code(tmp_path: Path) -> None:
+    (tmp_path / "calc.py").write_text("")
+    (tmp_path / "setup.py").write_text("")
+    origins = Origins(tmp_path)
+    installed = Path(sysconfig.get_paths()["purelib"])
+    assert origins.of_file(str(installed / "calc.py")) == "project"
+    assert origins.of_file(str(installed / "setup.py")) == "external"

@@ -52,6 +52,8 @@ Verdict = tuple[RedKind | None, str]  # the kind (None: the wrong reason) and wh
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 _EXTERNAL_DIRS = frozenset({"site-packages", "dist-packages", ".tox", ".nox", "node_modules"})
 _TEST_FILES = ("test_*.py", "*_test.py", "conftest.py")
+# Modules at the top of a source tree that are tooling, not the project's code.
+_NOT_PROJECT_MODULES = frozenset({"setup", "noxfile", "tasks", "fabfile", "dodo", "manage"})
 _TIMEOUT = re.compile(r"^Timeout (\(>|>)[\d.]+s")
 _TIMEOUT_MODULE = "pytest_timeout"
 _SIGNATURE = re.compile(
@@ -85,6 +87,42 @@ class Origins:
         prefixes.update(p for p in sysconfig.get_paths().values() if p)
         self.external = tuple(sorted(os.path.abspath(p) + os.sep for p in prefixes))
         self._cache: dict[str, Origin] = {}
+        self._installed: frozenset[str] | None = None  # the project's top-level names
+
+    def _project_names(self) -> frozenset[str]:
+        """The project's top-level packages and modules as its source tree holds them (in
+        the rootdir and in ``src/``), so that a copy installed into an environment (tox
+        installs a wheel) still counts as the project's code."""
+        if self._installed is None:
+            names = set()
+            for folder in (self.root, os.path.join(self.root, "src")):
+                try:
+                    entries = list(os.scandir(folder))
+                except OSError:
+                    continue
+                for entry in entries:
+                    name = entry.name
+                    if entry.is_dir() and os.path.isfile(os.path.join(entry.path, "__init__.py")):
+                        names.add(name)
+                    elif (
+                        name.endswith(".py")
+                        and name[:-3] not in _NOT_PROJECT_MODULES
+                        and not any(fnmatch.fnmatch(name, p) for p in _TEST_FILES)
+                    ):
+                        names.add(name[:-3])
+            self._installed = frozenset(names - _TEST_DIRS)
+        return self._installed
+
+    def _installed_origin(self, path: str) -> Origin:
+        """A file under an environment: the project's if it is an installed copy of one of
+        the project's own top-level packages or modules."""
+        parts = path.split(os.sep)
+        for marker in ("site-packages", "dist-packages"):
+            if marker in parts:
+                rest = parts[len(parts) - parts[::-1].index(marker) :]
+                if rest and rest[0].removesuffix(".py") in self._project_names():
+                    return "project"
+        return "external"
 
     def of_file(self, filename: str) -> Origin:
         origin = self._cache.get(filename)
@@ -99,10 +137,10 @@ class Origins:
         if path in self.test_files:
             return "test"
         if not path.startswith(self.root) or path.startswith(self.external):
-            return "external"
+            return self._installed_origin(path)
         parts = path[len(self.root) :].split(os.sep)
         if _EXTERNAL_DIRS.intersection(parts):
-            return "external"
+            return self._installed_origin(path)
         if _TEST_DIRS.intersection(parts[:-1]) or any(
             fnmatch.fnmatch(parts[-1], p) for p in _TEST_FILES
         ):
