@@ -358,7 +358,7 @@ def test_a_unittest_case_named_freely_in_a_module_that_cannot_import_is_recorded
     assert statuses(tdd) == {"test_parser.py::ParserCase::test_parses_a_number": "red"}
 
 
-RACING = '''
+RACING = """
 from pytest_tdd import evidence
 
 
@@ -369,7 +369,7 @@ def test_meanwhile_another_run_records_a_new_test_of_this_file():
     evidence.update(
         evidence.Path("tdd-evidence.jsonl"), evidence.Changes(put={record.nodeid: record})
     )
-'''
+"""
 
 
 def test_a_record_added_meanwhile_for_a_test_written_after_collection_is_kept(
