@@ -466,3 +466,10 @@ def test_a_module_failing_for_an_accepted_reason_with_no_test_found_says_so_plai
         "found in its source to record red: pytest names its tests in a way the source "
         "does not show"
     )
+
+
+def test_a_record_left_at_the_id_of_a_test_now_exempt_is_dropped() -> None:
+    exempt = obs("passed", identity=OTHER_FP, exempt="smoke")
+    judgement = judge("green", exempt, state=ledger(record("red")))
+    assert verdict_of(judgement) == "exempt"
+    assert judgement.changes.drop == {ID}

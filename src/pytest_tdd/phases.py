@@ -347,10 +347,12 @@ def judge(
     proved_something = False
     for o in observations:
         m = matcher.match(o.nodeid, o.identity)
-        if o.exempt is not None:
+        if o.exempt is not None:  # never recorded: what an earlier run left goes
             judgement.verdicts[o.nodeid] = Verdict(
                 o.nodeid, "exempt", m.state, m.record, note=o.exempt
             )
+            if o.nodeid in ledger:
+                judgement.changes.drop.add(o.nodeid)
             continue
         if m.record is None:
             verdict, problem, new = _judge_new(phase, o, m, accept, head)
