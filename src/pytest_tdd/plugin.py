@@ -39,7 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.help:
         return
     settings = resolve(config)
-    if settings.status:  # issue 9: collect, show each test's state, run nothing
+    if settings.status:  # collect, show each test's state, run nothing
         from pytest_tdd.status import register_status
 
         register_status(config, settings, RUN_NAME)
@@ -64,7 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if worker or not _is_controller(config):
             run = RunSide(config, settings, sighting, selection)
             config.pluginmanager.register(run, RUN_NAME)
-    if worker and settings.verify is not None:  # issue 8: each worker sends what it saw
+    if worker and settings.verify is not None:  # each worker sends what it saw to verify
         from pytest_tdd.verify import PROBE_NAME, Probe, Seen
 
         config.pluginmanager.register(Probe(config, Seen()), PROBE_NAME)

@@ -25,7 +25,7 @@ _FIXES: dict[ViolationKind, str] = {
     "nothing-to-prove": "select the new tests: pytest --tdd-phase=red <their file or id>",
     "diff-coverage": "add tests that execute the missing lines, or exclude lines that need "
     "no test with '# pragma: no cover'; the threshold is --tdd-diff-fail-under",
-    # issue 8: --tdd-verify
+    # --tdd-verify
     "passed-on-base": "make it test what this change adds, so that it fails against the "
     "base revision's code; a test of behaviour the base already had belongs in a change "
     "of its own, or mark it @pytest.mark.tdd_exempt('why')",

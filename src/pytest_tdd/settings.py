@@ -75,7 +75,7 @@ DIFF_OMIT_HELP = (
     "Glob patterns of changed files that diff coverage leaves out, as coverage's own "
     "omit setting does."
 )
-# issue 8: --tdd-verify
+# --tdd-verify
 VERIFY_HELP = (
     "Prove red in CI: run the change's new and changed tests against the base revision's "
     "code (the base of --tdd-base) in a temporary tree, where each must fail for an "
@@ -87,7 +87,7 @@ VERIFY_TIMEOUT_HELP = (
 # The plugin module a run against the base revision loads (``-p``): such a run never
 # verifies nor measures diff coverage itself.
 VERIFY_CHILD_PLUGIN = "pytest_tdd.verifychild"
-# issue 9: --tdd-status and the guard's ini keys (pytest-tdd guard reads them itself)
+# --tdd-status and the guard's ini keys (pytest-tdd guard reads them itself)
 STATUS_HELP = (
     "Show each selected test's state against the evidence (none, red, green, legacy, "
     "exempt, changed) and the command to run next; collects, runs no test, leaves the "
@@ -115,11 +115,11 @@ class DiffSettings:
     contexts: bool
     omit: tuple[str, ...]
     base_from_ini: bool = False
-    step_summary: bool = False  # issue 9: markdown is $GITHUB_STEP_SUMMARY, appended to
+    step_summary: bool = False  # markdown is $GITHUB_STEP_SUMMARY, appended to
 
 
 @dataclass(frozen=True)
-class VerifySettings:  # issue 8
+class VerifySettings:
     base: str | None
     timeout: float
     markdown: Path | None
@@ -137,8 +137,8 @@ class Settings:
     lock_timeout: float = 60.0
     diff: DiffSettings | None = None  # None: diff coverage is off
     upgrade: bool = False
-    verify: VerifySettings | None = None  # None: --tdd-verify is off (issue 8)
-    status: bool = False  # issue 9: --tdd-status
+    verify: VerifySettings | None = None  # None: --tdd-verify is off
+    status: bool = False  # --tdd-status
 
     @property
     def active(self) -> bool:
@@ -192,13 +192,13 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("tdd_base", BASE_HELP, default="")
     parser.addini("tdd_diff_fail_under", DIFF_FAIL_UNDER_HELP, default="80")
     parser.addini("tdd_diff_omit", DIFF_OMIT_HELP, type="args", default=[])
-    # issue 8: --tdd-verify
+    # --tdd-verify
     group.addoption(
         "--tdd-verify", action="store_true", default=None, dest="tdd_verify", help=VERIFY_HELP
     )
     parser.addini("tdd_verify", VERIFY_HELP, type="bool", default=False)
     parser.addini("tdd_verify_timeout", VERIFY_TIMEOUT_HELP, default="60")
-    # issue 9: --tdd-status, and the ini keys of pytest-tdd guard
+    # --tdd-status, and the ini keys of pytest-tdd guard
     group.addoption("--tdd-status", action="store_true", dest="tdd_status", help=STATUS_HELP)
     parser.addini("tdd_guard_ignore", GUARD_IGNORE_HELP, type="args", default=[])
     parser.addini("tdd_guard_on_error", GUARD_ON_ERROR_HELP, default="allow")
