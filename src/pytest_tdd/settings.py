@@ -229,7 +229,7 @@ def resolve(config: pytest.Config) -> Settings:
         raise pytest.UsageError(
             "--tdd-upgrade only re-binds the evidence file; run it on its own, then the phase"
         )
-    status = bool(config.getoption("tdd_status"))  # issue 9
+    status = bool(config.getoption("tdd_status"))
     if status and (config.getoption("tdd_phase") or adopt or upgrade):
         raise pytest.UsageError(
             "--tdd-status only reads the evidence; run it on its own, without a phase, "
@@ -320,7 +320,7 @@ def _diff_settings(config: pytest.Config) -> DiffSettings | None:
             "test executed each line)"
         )
     markdown = config.getoption("tdd_diff_markdown")
-    # issue 9: on GitHub Actions the report goes to the step summary unless a path is given
+    # On GitHub Actions the report goes to the step summary unless a path is given
     summary = None if markdown else os.environ.get("GITHUB_STEP_SUMMARY") or None
     target = markdown or summary
     return DiffSettings(
@@ -344,7 +344,7 @@ def _seconds(value: str, source: str) -> float:
     return seconds
 
 
-def _verify_settings(config: pytest.Config) -> VerifySettings | None:  # issue 8
+def _verify_settings(config: pytest.Config) -> VerifySettings | None:
     cli = config.getoption("tdd_verify")
     if not cli and not config.getini("tdd_verify"):
         return None
