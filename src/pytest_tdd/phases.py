@@ -32,7 +32,7 @@ ViolationKind = Literal[
     "not-run",
     "nothing-to-prove",
     "diff-coverage",
-    # issue 8: --tdd-verify
+    # --tdd-verify
     "passed-on-base",
     "wrong-reason-on-base",
     "edited-to-pass",

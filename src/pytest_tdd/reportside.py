@@ -56,7 +56,7 @@ class ReportSide:
         self.counted_failures = 0
         self.judgement: Judgement | None = None
         self.diff = DiffRun(settings.rootpath, settings.diff) if settings.diff else None
-        self.verify = _verify_run(config, settings)  # issue 8: --tdd-verify
+        self.verify = _verify_run(config, settings)
         self.observations: list[Observation] = []
         self.failing: list[str] = []
         self.problems: list[str] = []
@@ -113,7 +113,7 @@ class ReportSide:
             self._judge(session)
         if self.diff is not None:
             self._measure_diff()
-        if self.verify is not None:  # issue 8: after the run loop, in this process only
+        if self.verify is not None:  # after the run loop, in this process only
             self.verify.check(self.outcomes.results, self.sighting)
             # in diff coverage's Markdown report when both are on
             path = self.diff.settings.markdown if self.diff else self.verify.settings.markdown
@@ -238,7 +238,7 @@ class ReportSide:
         written = self.settings.json_path is None or self._write_json(session)
         if not written and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        if cache is not None and self.settings.phase is not None:  # issue 9: for the guard
+        if cache is not None and self.settings.phase is not None:  # for the guard
             from pytest_tdd.pending import LAST_RUN_KEY, last_run_entry
 
             held = session.exitstatus == pytest.ExitCode.OK and not self.violations
@@ -332,7 +332,7 @@ class ReportSide:
                 write(line, red=failed and number == 0, green=not failed and number == 0)
             for line in self.diff.annotations():
                 write(line)
-        if self.verify is not None:  # issue 8
+        if self.verify is not None:
             failed = bool(self.verify.violations)
             verbose = self.config.get_verbosity() > 0
             for number, line in enumerate(self.verify.summary_lines(verbose)):
