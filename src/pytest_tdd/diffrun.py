@@ -128,7 +128,7 @@ class DiffRun:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("a" if self.settings.step_summary else "w", encoding="utf-8") as out:
-                out.write(text)  # GitHub's step summary is appended to (issue 9)
+                out.write(text)  # GitHub's step summary is appended to
         except OSError as error:
             return f"cannot write the Markdown report {path}: {error}"
         return None

@@ -344,7 +344,7 @@ class ReportSide:
 
 
 def _verify_run(config: pytest.Config, settings: Settings) -> VerifyRun | None:
-    """--tdd-verify (issue 8): resolves the base now, so that a bad one stops the run."""
+    """--tdd-verify: resolves the base now, so that a bad one stops the run."""
     if settings.verify is None:
         return None
     from pytest_tdd.verify import VerifyRun
