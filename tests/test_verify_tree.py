@@ -207,6 +207,9 @@ def _distribution(site: Path, name: str, url: str | None, files: list[str], top:
     if top:
         (info / "top_level.txt").write_text(top)
     (info / "RECORD").write_text("".join(f"{f},,\n" for f in files))
+    for file in files:  # Python 3.12+ lists only the files that exist
+        (site / file).parent.mkdir(parents=True, exist_ok=True)
+        (site / file).touch()
 
 
 def test_the_names_installed_from_the_repository_come_from_pips_direct_url(
