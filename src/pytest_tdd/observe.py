@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import pytest
@@ -84,12 +85,18 @@ class SourceCache:
         return {name: entry for name, entry in self._stored.items() if Path(name).is_file()}
 
 
+def code_of(item: pytest.Item) -> CodeType | None:
+    """The code object of a test function (behind its decorators), if it has one."""
+    function = getattr(item, "function", None)
+    code = getattr(inspect.unwrap(function), "__code__", None) if function else None
+    return code if isinstance(code, CodeType) else None
+
+
 def identify(item: pytest.Item, sources: SourceCache) -> Identity:
     """The identity of a collected test: its code's fingerprint and its case's values."""
     fingerprint = None
     if isinstance(item, pytest.Function):
-        function = inspect.unwrap(item.function)
-        code = getattr(function, "__code__", None)
+        code = code_of(item)
         if code is not None:
             index = sources.index(code.co_filename)
             fingerprint = index.at_line(code.co_firstlineno) if index else None
@@ -111,8 +118,7 @@ def _empty() -> None:
 def is_empty(item: pytest.Item) -> bool:
     """Is the test's body empty (``pass``, ``...`` or a docstring alone)? Such a test
     passes whatever the code does."""
-    function = getattr(item, "function", None)
-    code = getattr(inspect.unwrap(function), "__code__", None) if function else None
+    code = code_of(item)
     return code is not None and code.co_code == _empty.__code__.co_code
 
 
@@ -128,8 +134,7 @@ def stamp(path: Path) -> tuple[int, int] | None:
 def span(item: pytest.Item) -> tuple[str, int, int] | None:
     """The file, first and last line of a test function's code: the file where it is
     defined (a method inherited from a class in another file lives there)."""
-    function = getattr(item, "function", None)
-    code = getattr(inspect.unwrap(function), "__code__", None) if function else None
+    code = code_of(item)
     if code is None:
         return None
     lines, pending = [code.co_firstlineno], [code]
@@ -205,6 +210,19 @@ class Sighting:
         self.source_tests.update(data["source_tests"])
         self.empty.update(data["empty"])
         self.spans.update({k: tuple(v) for k, v in data["spans"].items()})
+
+    def unrun(self) -> list[Observation]:
+        """Every test this process collected, as an observation before any ran."""
+        return [
+            Observation(nodeid, Identity(fp, case, deps), "not-run", None, exempt)
+            for nodeid, (fp, case, deps, exempt) in self.items.items()
+        ]
+
+    def missing_files(self, ledger: Iterable[str], root: Path) -> set[str]:
+        """Test files named by the ledger's ids that no longer exist (their records may
+        move to tests with the same code)."""
+        paths = {nodeid.partition("::")[0] for nodeid in ledger}
+        return {p for p in paths if p not in self.files and not (root / p).exists()}
 
     def modules(self) -> dict[str, list[str]]:
         """Each module that could not be imported, with the tests found in its source."""

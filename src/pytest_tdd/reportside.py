@@ -207,9 +207,7 @@ class ReportSide:
 
     def _missing_files(self) -> set[str]:
         """Test files named in the evidence that no longer exist."""
-        root = self.settings.rootpath
-        paths = {n.partition("::")[0] for n in self.ledger}
-        return {p for p in paths if p not in self.sighting.files and not (root / p).exists()}
+        return self.sighting.missing_files(self.ledger, self.settings.rootpath)
 
     def _prune(self, judgement: Judgement, missing: set[str], complete: set[str]) -> None:
         stale = phases.stale_ids(
@@ -279,17 +277,11 @@ class ReportSide:
             return False
         return True
 
-    def _shown(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.settings.rootpath).as_posix()
-        except ValueError:
-            return str(path)
-
     def pytest_report_header(self, config: pytest.Config) -> str | None:
         if not self.settings.records:
             return None
         state_file = self.settings.state_file
-        shown = self._shown(state_file)
+        shown = self.settings.shown(state_file)
         count = self.ledger_size
         if state_file.exists():
             held = f"holds the evidence of {report.plural(count, 'test')}"
@@ -302,7 +294,7 @@ class ReportSide:
                 except evidence.EvidenceError:
                     others = 0
                 held = (
-                    f"no such file yet; {self._shown(default)} holds the evidence of "
+                    f"no such file yet; {self.settings.shown(default)} holds the evidence of "
                     f"{report.plural(others, 'test')}"
                 )
         if self.settings.phase is None:

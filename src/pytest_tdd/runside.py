@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,6 @@ from pytest_tdd.observe import (
     span,
     stamp,
 )
-from pytest_tdd.phases import Observation
 from pytest_tdd.reasons import Failure, Origins, classify
 from pytest_tdd.settings import Settings
 
@@ -77,17 +76,17 @@ class Selection:
     def wants(self, nodeid: str) -> bool:
         if nodeid.partition("::")[0] not in self.files:
             return True
-        return any(
-            nodeid == want or nodeid.startswith((want + "::", want + "[")) for want in self.ids
-        )
+        return any(_names(want, nodeid) for want in self.ids)
 
     def unmatched(self, nodeids: Iterable[str]) -> list[str]:
         found = list(nodeids)
-        return [
-            want
-            for want in self.ids
-            if not any(n == want or n.startswith((want + "::", want + "[")) for n in found)
-        ]
+        return [want for want in self.ids if not any(_names(want, n) for n in found)]
+
+
+def _names(want: str, nodeid: str) -> bool:
+    """Does the command-line id ``want`` name the test ``nodeid`` (itself, a test of the
+    class it names, or a case of the function it names), as pytest reads ids?"""
+    return nodeid == want or nodeid.startswith((want + "::", want + "["))
 
 
 class RunSide:
@@ -194,25 +193,15 @@ class RunSide:
         self.sighting.partial.update(self.selection.files)
         self.origins = Origins(self.settings.rootpath, {str(item.path) for item in session.items})
         if self.settings.phase == "red":
-            self.new = self._without_evidence(session.items)
+            self.new = self._without_evidence()
 
-    def _without_evidence(self, items: Sequence[pytest.Item]) -> frozenset[str]:
+    def _without_evidence(self) -> frozenset[str]:
         """The tests that this run's judgement will find without evidence, for their
         status letters: the same matching as the verdict."""
         with contextlib.suppress(evidence.EvidenceError):
             ledger = evidence.load(self.settings.state_file)
-            observations = [
-                Observation(i.nodeid, phases.Identity(fp, case, deps), "not-run", None, exempt)
-                for i in items
-                for fp, case, deps, exempt in [self.sighting.items[i.nodeid]]
-            ]
-            root = self.settings.rootpath
-            missing = {
-                p
-                for p in {n.partition("::")[0] for n in ledger}
-                if p not in self.sighting.files and not (root / p).exists()
-            }
-            return frozenset(phases.without_evidence(observations, ledger, missing))
+            missing = self.sighting.missing_files(ledger, self.settings.rootpath)
+            return frozenset(phases.without_evidence(self.sighting.unrun(), ledger, missing))
         return frozenset()
 
     def _relative(self, failure: Failure) -> Failure:

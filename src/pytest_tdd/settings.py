@@ -149,6 +149,13 @@ class Settings:
             or self.verify is not None
         )
 
+    def shown(self, path: Path) -> str:
+        """``path`` as the reports name it: relative to the rootdir when inside it."""
+        try:
+            return path.relative_to(self.rootpath).as_posix()
+        except ValueError:
+            return str(path)
+
     @property
     def records(self) -> bool:
         """Does this run judge tests against the evidence (and maybe write it)?"""

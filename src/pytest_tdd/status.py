@@ -23,7 +23,7 @@ import pytest
 from pytest_tdd import evidence, phases
 from pytest_tdd.evidence import Record
 from pytest_tdd.observe import Sighting
-from pytest_tdd.phases import Identity, Observation
+from pytest_tdd.phases import Observation
 from pytest_tdd.report import plural
 from pytest_tdd.runside import RunSide, Selection
 from pytest_tdd.settings import Settings
@@ -159,10 +159,7 @@ class Status:
 
     def pytest_report_header(self, config: pytest.Config) -> str:
         path = self.settings.state_file
-        try:
-            shown = path.relative_to(self.settings.rootpath).as_posix()
-        except ValueError:
-            shown = str(path)
+        shown = self.settings.shown(path)
         held = (
             f"holds the evidence of {plural(len(self.ledger), 'test')}"
             if path.exists()
@@ -172,17 +169,8 @@ class Status:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
-        observations = [
-            Observation(nodeid, Identity(fp, case, deps), "not-run", None, exempt)
-            for nodeid, (fp, case, deps, exempt) in self.sighting.items.items()
-        ]
-        root = self.settings.rootpath
-        missing = {
-            p
-            for p in {n.partition("::")[0] for n in self.ledger}
-            if p not in self.sighting.files and not (root / p).exists()
-        }
-        self.rows = rows_of(observations, self.ledger, missing)
+        missing = self.sighting.missing_files(self.ledger, self.settings.rootpath)
+        self.rows = rows_of(self.sighting.unrun(), self.ledger, missing)
         self.step = next_step(self.rows, onboarding=not self.ledger)
         if self.settings.json_path is not None:
             self._write_json()

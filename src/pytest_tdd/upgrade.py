@@ -93,7 +93,7 @@ class Upgrade:
         try:
             with evidence.locked(path, self.settings.lock_timeout):
                 version, ledger = evidence.load_any(path)
-                shown = self._shown(path)
+                shown = self.settings.shown(path)
                 if version == evidence.FORMAT_VERSION:
                     self.lines.append(
                         f"tdd: {shown} is already at format version {version}: nothing to upgrade"
@@ -111,12 +111,6 @@ class Upgrade:
         self.lines.extend(
             f"tdd: kept as it was (no collected test has its code): {nodeid}" for nodeid in kept
         )
-
-    def _shown(self, path: object) -> str:
-        try:
-            return self.settings.state_file.relative_to(self.settings.rootpath).as_posix()
-        except ValueError:
-            return str(path)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:

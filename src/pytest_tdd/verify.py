@@ -21,7 +21,6 @@ or the xdist controller), ``VerifyRun.check``:
 from __future__ import annotations
 
 import fnmatch
-import inspect
 import os
 import posixpath
 import time
@@ -33,7 +32,7 @@ from typing import Any
 import pytest
 
 from pytest_tdd import basetree, closure, diffcov, gitdiff, verifyjudge, verifyreport
-from pytest_tdd.observe import Sighting, SourceCache, identify
+from pytest_tdd.observe import Sighting, SourceCache, code_of, identify
 from pytest_tdd.phases import Result, Violation
 from pytest_tdd.settings import Settings, VerifySettings
 from pytest_tdd.verifyjudge import RunTest
@@ -94,8 +93,7 @@ class Probe:
                 deps = known[item.nodeid][2]
             else:
                 deps = closure.dependency_digest(item, closures, rootpath)
-            function = getattr(item, "function", None)
-            code = getattr(inspect.unwrap(function), "__code__", None) if function else None
+            code = code_of(item)
             source = code.co_filename if code is not None else None
             line = code.co_firstlineno if code is not None else None
             exempt = item.get_closest_marker("tdd_exempt") is not None
