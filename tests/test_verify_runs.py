@@ -519,3 +519,35 @@ def test_the_markdown_report_holds_verify_after_diff_coverage(
     assert (
         "| `test_calc.py::test_clamp` | red | AssertionError: assert -5 == 0 (assertion) |" in text
     )
+
+
+def test_a_new_test_deselected_here_is_listed_as_not_run(
+    tdd: pytest.Pytester, git_repo: GitRepo
+) -> None:
+    test = TEST_ADD + "\n\ndef test_clamp():\n    assert calc.clamp(-5, 0, 10) == 0\n"
+    change(
+        git_repo,
+        {"calc.py": CALC, "test_calc.py": TEST_ADD},
+        {"calc.py": CALC_CLAMPED, "test_calc.py": test},
+    )
+    result, data = verify(tdd, "-k", "not clamp")
+    assert result.ret == pytest.ExitCode.OK
+    assert verdicts(data) == {"test_calc.py::test_clamp": ("not-run", None)}
+    assert "deselected" in data["verify"]["tests"]["test_calc.py::test_clamp"]["message"]
+
+
+def test_a_new_exempt_test_is_listed_as_not_run_with_its_reason(
+    tdd: pytest.Pytester, git_repo: GitRepo
+) -> None:
+    test = "import pytest\n\n" + TEST_ADD
+    test += "\n\n@pytest.mark.tdd_exempt('smoke test')\ndef test_sub():\n"
+    test += "    assert calc.sub(3, 1) == 2\n"
+    change(
+        git_repo,
+        {"calc.py": CALC, "test_calc.py": TEST_ADD},
+        {"calc.py": CALC_CLAMPED, "test_calc.py": test},
+    )
+    result, data = verify(tdd)
+    assert result.ret == pytest.ExitCode.OK
+    assert verdicts(data) == {"test_calc.py::test_sub": ("not-run", None)}
+    assert "smoke test" in data["verify"]["tests"]["test_calc.py::test_sub"]["message"]

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 
 from pytest_tdd import basetree, closure, diffcov, gitdiff, verifyjudge, verifyreport
-from pytest_tdd.observe import Sighting, SourceCache, code_of, identify
+from pytest_tdd.observe import Sighting, SourceCache, code_of, exempt_reason, identify
 from pytest_tdd.phases import Result, Violation
 from pytest_tdd.settings import Settings, VerifySettings
 from pytest_tdd.verifyjudge import RunTest
@@ -46,21 +46,28 @@ OUTPUT_KEY = "tdd-verify"
 
 @dataclass
 class Seen:
-    """What one process collected, JSON-able: nodeid -> (fingerprint, case, file its
-    function is defined in, first line, exempt); test files collected, and those of which
-    not every test was selected."""
+    """What one process collected, JSON-able: nodeid -> (fingerprint, case, deps, file its
+    function is defined in, first line, tdd_exempt's reason); the tests collected but
+    deselected; test files collected, and those of which not every test was selected."""
 
-    items: dict[str, tuple[str, str | None, str | None, str | None, int | None, bool]] = field(
-        default_factory=dict
+    items: dict[str, tuple[str, str | None, str | None, str | None, int | None, str | None]] = (
+        field(default_factory=dict)
     )
+    deselected: set[str] = field(default_factory=set)
     files: set[str] = field(default_factory=set)
     partial: set[str] = field(default_factory=set)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"items": self.items, "files": sorted(self.files), "partial": sorted(self.partial)}
+        return {
+            "items": self.items,
+            "deselected": sorted(self.deselected),
+            "files": sorted(self.files),
+            "partial": sorted(self.partial),
+        }
 
     def merge(self, data: Mapping[str, Any]) -> None:
         self.items.update({k: tuple(v) for k, v in data["items"].items()})
+        self.deselected.update(data["deselected"])
         self.files.update(data["files"])
         self.partial.update(data["partial"])
 
@@ -71,6 +78,7 @@ class Probe:
     def __init__(self, config: pytest.Config, seen: Seen) -> None:
         self.config = config
         self.seen = seen
+        self.deselected: list[pytest.Item] = []
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         nodeid = report.nodeid
@@ -79,6 +87,7 @@ class Probe:
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         self.seen.partial.update(item.nodeid.partition("::")[0] for item in items)
+        self.deselected.extend(items)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -87,7 +96,7 @@ class Probe:
         known = run.sighting.items if run is not None else {}  # the phase's identities
         closures = closure.ClosureCache()
         rootpath = self.config.rootpath
-        for item in session.items:
+        for item in [*session.items, *self.deselected]:
             found = identify(item, sources)
             if item.nodeid in known:
                 deps = known[item.nodeid][2]
@@ -96,15 +105,16 @@ class Probe:
             code = code_of(item)
             source = code.co_filename if code is not None else None
             line = code.co_firstlineno if code is not None else None
-            exempt = item.get_closest_marker("tdd_exempt") is not None
             self.seen.items[item.nodeid] = (
                 found.fingerprint,
                 found.case,
                 deps,
                 source,
                 line,
-                exempt,
+                exempt_reason(item),
             )
+        self.seen.deselected.update(item.nodeid for item in self.deselected)
+        self.deselected.clear()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output = getattr(self.config, "workeroutput", None)
@@ -238,13 +248,13 @@ class VerifyRun:
                 results.get(nodeid, "not-run"),
                 exempt,
                 deps,
+                nodeid in self.seen.deselected,
             )
         for nodeid in sighting.from_source:  # a module that cannot be imported here
-            fp, case, deps, exempt_reason = sighting.items[nodeid]
+            fp, case, deps, reason = sighting.items[nodeid]
             if nodeid not in tests:
-                exempt = exempt_reason is not None
                 module = module_of(nodeid)
-                tests[nodeid] = RunTest(fp, case, module, None, None, "failed", exempt, deps)
+                tests[nodeid] = RunTest(fp, case, module, None, None, "failed", reason, deps)
         return tests
 
     def _check(self, results: Mapping[str, Result], sighting: Sighting) -> Verification:

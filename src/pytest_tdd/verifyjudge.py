@@ -45,8 +45,9 @@ class RunTest:
     source: str | None = None
     line: int | None = None
     result: Result = "passed"
-    exempt: bool = False
+    exempt: str | None = None  # the reason given to the tdd_exempt marker
     deps: str | None = None  # the digest of the test code it depends on (helpers, fixtures)
+    deselected: bool = False  # collected here, left out by -k, -m or a plugin
 
     @property
     def key(self) -> Key:
@@ -110,21 +111,32 @@ def base_modules(
     return sorted(p for p in {*suspects, *touched} if changed.get(p) != "A")
 
 
+def _new(
+    tests: Mapping[str, RunTest], suspects: Collection[str], base: BaseTests
+) -> dict[str, bool]:
+    """The tests no base test matches, each mapped to whether its id is on the base."""
+    known = set(base.items.values())
+    known.update(t.key for t in tests.values() if t.module not in suspects)
+    broken = set(base.broken)
+    return {
+        nodeid: nodeid in base.items
+        for nodeid, test in tests.items()
+        if test.module in suspects and test.key not in known and test.fingerprint not in broken
+    }
+
+
 def the_change(
     tests: Mapping[str, RunTest], suspects: Collection[str], base: BaseTests
 ) -> dict[str, bool]:
     """The change's tests, each mapped to whether it is changed (its id is on the base)."""
-    known = set(base.items.values())
-    known.update(t.key for t in tests.values() if t.module not in suspects)
-    broken = set(base.broken)
-    found = {}
-    for nodeid, test in tests.items():
-        if test.module not in suspects or test.exempt:
-            continue
-        if test.key in known or test.fingerprint in broken:
-            continue
-        found[nodeid] = nodeid in base.items
-    return found
+    return {n: c for n, c in _new(tests, suspects, base).items() if tests[n].exempt is None}
+
+
+def exempt_changes(
+    tests: Mapping[str, RunTest], suspects: Collection[str], base: BaseTests
+) -> list[str]:
+    """The new or changed tests marked ``tdd_exempt``: listed, never run on the base."""
+    return [n for n in _new(tests, suspects, base) if tests[n].exempt is not None]
 
 
 def removed(

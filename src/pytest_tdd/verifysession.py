@@ -142,12 +142,19 @@ class Session:
             base = BaseTests({k: (v[0], v[1], v[2]) for k, v in items.items()}, broken)
         change = verifyjudge.the_change(context.tests, suspects, base)
         entries: dict[str, Entry] = {}
+        for nodeid in verifyjudge.exempt_changes(context.tests, suspects, base):
+            reason = context.tests[nodeid].exempt
+            entries[nodeid] = Entry(
+                "not-run",
+                message=f"exempt ({reason}): not run against the base revision's code",
+            )
         for nodeid in change:
-            result = context.tests[nodeid].result
-            if result not in RAN:
+            test = context.tests[nodeid]
+            if test.result not in RAN:
+                done = "deselected" if test.deselected else test.result
                 entries[nodeid] = Entry(
                     "not-run",
-                    message=f"{result} in this run: not run against the base revision's code",
+                    message=f"{done} in this run: not run against the base revision's code",
                 )
         to_run = [n for n in change if n not in entries]
         if to_run:
