@@ -231,3 +231,27 @@ def test_a_test_whose_helper_was_loosened_after_the_code_broke_it_is_edited_to_p
     assert verdicts(data["verify"]["tests"]) == {
         "tests/test_total.py::test_total": ("edited-to-pass", "assertion")
     }
+
+
+def test_a_changed_test_whose_old_version_is_skipped_on_the_new_code_is_not_run(
+    tdd: pytest.Pytester, git_repo: GitRepo
+) -> None:
+    tdd.makeini("[pytest]\nconsole_output_style = classic\n")
+    git_repo.write(".gitignore", IGNORED)
+    git_repo.write("calc.py", "MODE = 'old'\n\n\ndef add(a, b):\n    return a + b\n")
+    old = "import pytest\n\nimport calc\n\n\ndef test_add():\n"
+    old += "    if calc.MODE != 'old':\n        pytest.skip('old mode only')\n"
+    old += "    assert calc.add(1, 2) == 3\n"
+    git_repo.write("test_calc.py", old)
+    git_repo.commit("base")
+    git_repo.branch("feature")
+    git_repo.write("calc.py", "MODE = 'new'\n\n\ndef add(a, b):\n    return a + b\n")
+    git_repo.write(
+        "test_calc.py", "import calc\n\n\ndef test_add():\n    assert calc.add(2, 1) == 3\n"
+    )
+    result, data = verify(tdd)
+    assert result.ret == pytest.ExitCode.OK
+    assert verdicts(data["verify"]["tests"]) == {"test_calc.py::test_add": ("not-run", None)}
+    message = data["verify"]["tests"]["test_calc.py::test_add"]["message"]
+    assert "its old version skipped against the new code" in message
+    assert data["violations"] == []

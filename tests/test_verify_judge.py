@@ -214,9 +214,13 @@ def test_an_old_version_that_failed_for_the_wrong_reason_was_edited_to_pass_too(
     assert (entry.verdict, entry.violation) == ("edited-to-pass", "edited-to-pass")
 
 
-def test_an_old_version_that_did_not_run_leaves_the_new_versions_verdict() -> None:
-    assert verifyjudge.old_version({"outcome": "skipped"}, PASSED_ON_BASE) == PASSED_ON_BASE
-    assert verifyjudge.old_version(None, PASSED_ON_BASE) == PASSED_ON_BASE
+def test_an_old_version_that_did_not_run_is_not_run_without_a_violation() -> None:
+    skipped = verifyjudge.old_version({"outcome": "skipped"}, PASSED_ON_BASE)
+    assert (skipped.verdict, skipped.violation) == ("not-run", None)
+    assert skipped.message is not None
+    assert "old version skipped" in skipped.message
+    unseen = verifyjudge.old_version(None, PASSED_ON_BASE)
+    assert (unseen.verdict, unseen.violation) == ("not-run", None)
 
 
 def test_a_removed_test_that_passes_against_the_new_code_passes() -> None:
