@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
-from pytest_tdd import identity, observe
+from pytest_tdd import closure, identity, observe
 
 from helpers import CALC_ADD, CALC_EMPTY, TEST_ADD
 
@@ -15,15 +16,15 @@ SOURCE = "def test_a():\n    assert f() == 1\n\n\ndef test_b():\n    assert f() 
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The sources that were parsed."""
+    """The files that were parsed and fingerprinted (their first line)."""
     seen: list[str] = []
-    real = identity.index_source
+    real = identity.index_tree
 
-    def counting(source: str, *, scheme: int = identity.SCHEME) -> identity.SourceIndex:
-        seen.append(source)
-        return real(source, scheme=scheme)
+    def counting(tree: ast.Module, *, scheme: int = identity.SCHEME) -> identity.SourceIndex:
+        seen.append(ast.unparse(tree).partition("\n")[0])
+        return real(tree, scheme=scheme)
 
-    monkeypatch.setattr(identity, "index_source", counting)
+    monkeypatch.setattr(identity, "index_tree", counting)
     return seen
 
 
@@ -118,3 +119,44 @@ def test_under_xdist_the_controller_stores_what_the_workers_fingerprinted(
     assert config.cache is not None
     stored = config.cache.get(observe.CACHE_KEY, None)
     assert sorted(stored) == [str(tdd.path / "test_x.py"), str(tdd.path / "test_y.py")]
+
+
+def digests(index: closure.ModuleIndex | None) -> dict[str, str | None]:
+    """What a closure index gives for each name a module defines, and its lines."""
+    assert index is not None
+    found = {name: index.digest((name,)) for name in sorted(index.names)}
+    assert found
+    found["lines"] = "|".join(index.lines)
+    return found
+
+
+def test_a_file_fingerprinted_is_not_parsed_again_for_the_test_code_closure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_text(SOURCE)
+    parsed: list[str] = []
+    real = closure.index_source
+
+    def counting(source: str) -> closure.ModuleIndex:
+        parsed.append(source)
+        return real(source)
+
+    monkeypatch.setattr(closure, "index_source", counting)
+    sources = observe.SourceCache()
+    sources.index(str(path))
+    shared = closure.ClosureCache(sources.modules).index(str(path))
+    assert parsed == []
+    assert digests(shared) == digests(closure.ClosureCache().index(str(path)))
+
+
+@pytest.mark.parametrize("line_end", ["\r\n", "\r"])
+def test_a_file_with_other_line_ends_gives_the_closure_the_index_of_its_own_parse(
+    tmp_path: Path, line_end: str
+) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_bytes(SOURCE.replace("\n", line_end).encode())
+    sources = observe.SourceCache()
+    sources.index(str(path))
+    shared = closure.ClosureCache(sources.modules).index(str(path))
+    assert digests(shared) == digests(closure.ClosureCache().index(str(path)))

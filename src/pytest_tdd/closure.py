@@ -832,8 +832,9 @@ class ClosureCache:
     """Per run: each file read and parsed at most once (modules with the same content share
     one index), and what was resolved for one test kept for the next."""
 
-    def __init__(self) -> None:
-        self._by_file: dict[str, ModuleIndex | None] = {}
+    def __init__(self, parsed: dict[str, ModuleIndex | None] | None = None) -> None:
+        # ``parsed``: indexes of files already parsed elsewhere (``SourceCache.modules``).
+        self._by_file: dict[str, ModuleIndex | None] = {} if parsed is None else parsed
         self._by_content: dict[str, ModuleIndex | None] = {}
         self._resolvers: dict[Path, _Resolver] = {}
 

@@ -284,9 +284,14 @@ class SourceIndex:
 
 def index_source(source: str, *, scheme: int = 1) -> SourceIndex:
     """Parse a file once and fingerprint every function in it (raises SyntaxError)."""
+    return index_tree(ast.parse(source), scheme=scheme)
+
+
+def index_tree(tree: ast.Module, *, scheme: int = 1) -> SourceIndex:
+    """Fingerprint every function of an already parsed file (the tree is not changed)."""
     _check_scheme(scheme)
     by_line: dict[int, str] = {}
-    for node, method in _walk_functions(ast.parse(source).body):
+    for node, method in _walk_functions(tree.body):
         fingerprint = function_fingerprint(node, method=method, scheme=scheme)
         by_line[node.lineno] = by_line[_first_line(node)] = fingerprint
     return SourceIndex(by_line)

@@ -8,8 +8,10 @@ xdist worker) and is plain JSON-able data, so a worker can send it to the contro
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
+import importlib.util
 import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -19,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pytest_tdd import identity
+from pytest_tdd import closure, identity
 from pytest_tdd.phases import Identity, Observation, Result
 from pytest_tdd.reasons import Failure
 
@@ -51,6 +53,8 @@ class SourceCache:
         self.scheme = scheme
         self._indexes: dict[str, identity.SourceIndex | None] = {}
         self._stored: dict[str, Any] = {}
+        # Closure indexes of the files parsed here, for a ClosureCache to share.
+        self.modules: dict[str, closure.ModuleIndex | None] = {}
         if isinstance(stored, dict):
             self._stored = {
                 k: v for k, v in stored.items() if isinstance(k, str) and _valid_entry(v)
@@ -72,13 +76,25 @@ class SourceCache:
                 index = identity.SourceIndex({int(k): v for k, v in entry["lines"].items()})
             else:
                 with contextlib.suppress(SyntaxError, UnicodeDecodeError, ValueError):
-                    index = identity.index_source(data.decode("utf-8"), scheme=self.scheme)
+                    index = self._parse(filename, data)
                 if index is not None:
                     lines = {str(k): v for k, v in index.by_line.items()}
                     self._stored[filename] = {"hash": digest, "lines": lines}
                     self.updated = True
         self._indexes[filename] = index
         return index
+
+    def _parse(self, filename: str, data: bytes) -> identity.SourceIndex:
+        """Fingerprint a file's functions; the same parse gives the file's closure index
+        (``modules``) when the closure would read the file as the same text."""
+        text = data.decode("utf-8")
+        tree = ast.parse(text)
+        if filename not in self.modules:
+            with contextlib.suppress(SyntaxError, UnicodeDecodeError, ValueError, LookupError):
+                shared = importlib.util.decode_source(data)
+                if shared == text or shared == text.replace("\r\n", "\n").replace("\r", "\n"):
+                    self.modules[filename] = closure.index_tree(tree, shared)
+        return identity.index_tree(tree, scheme=self.scheme)
 
     def stored(self) -> dict[str, Any]:
         """What to keep for the next run: the entries of files that still exist."""

@@ -61,20 +61,19 @@ class ReportSide:
         self.failing: list[str] = []
         self.problems: list[str] = []
         # The evidence is read at the start, so that a bad file stops the run before any
-        # test, and again at the end, when it is judged: holding 50k records through the
-        # run would slow every pass of the garbage collector.
+        # test, and kept for the judgement at the end, which reads it again only if the
+        # file changed meanwhile (another run wrote it).
         self.ledger: evidence.Ledger = {}
         self.loaded: evidence.Signature | None = None  # the file's version when read
-        self.ledger_size = 0
         if settings.records:
             try:
-                ledger = evidence.load(settings.state_file)
+                self.loaded = evidence.signature(settings.state_file)  # before reading
+                self.ledger = evidence.load(settings.state_file)
             except evidence.EvidenceError as error:
                 raise pytest.UsageError(
                     f"{error}\nThe file was left as it is: fix it, or restore it from git."
                 ) from None
-            self.ledger_size = len(ledger)
-            del ledger
+        self.ledger_size = len(self.ledger)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -158,8 +157,9 @@ class ReportSide:
     def _judge(self, session: pytest.Session) -> None:
         settings = self.settings
         try:
-            self.loaded = evidence.signature(settings.state_file)  # before reading
-            self.ledger = evidence.load(settings.state_file)
+            now = evidence.signature(settings.state_file)  # before reading
+            if now != self.loaded:
+                self.loaded, self.ledger = now, evidence.load(settings.state_file)
         except evidence.EvidenceError as error:  # spoilt during the run: never overwrite
             self.problems.append(f"{error}; the tests ran, but their evidence was not saved")
             return

@@ -172,7 +172,8 @@ class RunSide:
         )
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        closures = closure.ClosureCache()  # the test modules are imported now
+        # The test modules are imported now; each file is parsed once for both.
+        closures = closure.ClosureCache(self.sources.modules)
         for item in session.items:
             found = identify(item, self.sources)
             self.sighting.items[item.nodeid] = (
@@ -190,6 +191,7 @@ class RunSide:
                     with contextlib.suppress(ValueError):
                         relative = Path(path).relative_to(self.settings.rootpath).as_posix()
                         self.sighting.spans[item.nodeid] = (relative, first, last)
+        self.sources.modules.clear()
         self.sighting.partial.update(self.selection.files)
         self.origins = Origins(self.settings.rootpath, {str(item.path) for item in session.items})
         if self.settings.phase == "red":
@@ -198,8 +200,11 @@ class RunSide:
     def _without_evidence(self) -> frozenset[str]:
         """The tests that this run's judgement will find without evidence, for their
         status letters: the same matching as the verdict."""
+        report = self.config.pluginmanager.getplugin("tdd-report")  # in this process
         with contextlib.suppress(evidence.EvidenceError):
-            ledger = evidence.load(self.settings.state_file)
+            ledger = (
+                report.ledger if report is not None else evidence.load(self.settings.state_file)
+            )
             missing = self.sighting.missing_files(ledger, self.settings.rootpath)
             return frozenset(phases.without_evidence(self.sighting.unrun(), ledger, missing))
         return frozenset()

@@ -232,8 +232,8 @@ def on_base(
 def old_version(entry: Mapping[str, Any] | None, new: Entry) -> Entry:
     """A changed test whose new version passes on the base (``new``), by its old version
     run against the new code."""
-    outcome = (entry or {}).get("outcome", "not-run")
-    if outcome not in ("passed", "xpassed", "failed"):
+    outcome = entry.get("outcome", "not-run") if entry is not None else "not-run"
+    if entry is None or outcome not in ("passed", "xpassed", "failed"):
         # Neither proven red nor caught edited: say so, without a violation (as for an old
         # version that cannot reach an API the change removed).
         return Entry(
@@ -241,7 +241,7 @@ def old_version(entry: Mapping[str, Any] | None, new: Entry) -> Entry:
             message=f"its new version passes against the base revision's code and its old "
             f"version {outcome} against the new code: review the rewrite",
         )
-    if entry.get("outcome") != "failed":
+    if outcome != "failed":
         return Entry(
             "rewritten", message="its old version passes against the new code: only rewritten"
         )
