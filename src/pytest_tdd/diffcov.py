@@ -22,6 +22,7 @@ imported lazily: it is an optional dependency of the plugin.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import coverage
+    from coverage.data import CoverageData
 
 TEST_DIRS = frozenset({"tests", "test", "testing"})
 PYTHON_SUFFIXES = (".py", ".pyw")
@@ -200,6 +202,16 @@ def _file_coverage(path: str, measured_as: str | None, facts: _Facts) -> FileCov
     )
 
 
+def _held_open(data: CoverageData) -> contextlib.AbstractContextManager[object]:
+    """Keep the data file open for a run of per-file queries: coverage otherwise opens and
+    closes it for each one (three times per file analysed). A file without measured files
+    is left alone: it may not exist, and opening it would create it."""
+    try:
+        return data._connect() if data.measured_files() else contextlib.nullcontext()
+    except AttributeError:
+        return contextlib.nullcontext()
+
+
 def _inside(path: Path, root: Path) -> str | None:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else None
 
@@ -208,9 +220,14 @@ def _repository_names(measured: Iterable[str], root: Path) -> dict[str, str]:
     """Measured file names (absolute, or relative to the current directory with coverage's
     ``relative_files``) by repository-relative path; files outside the repository are left out."""
     cwd, real_root = Path.cwd(), root.resolve()
+    prefix = os.path.join(root, "")  # a plain prefix test first: pathlib is slow in bulk
     found = {}
     for name in measured:
-        path = Path(os.path.normpath(cwd / name))
+        normal = os.path.normpath(os.path.join(cwd, name))
+        if normal.startswith(prefix):
+            found[normal[len(prefix) :].replace(os.sep, "/")] = name
+            continue
+        path = Path(normal)
         relative = _inside(path, root) or _inside(path.resolve(), real_root)
         if relative is not None:
             found[relative] = name
@@ -252,30 +269,32 @@ def measure(
     out to coverage's own ``omit`` settings."""
     from coverage.exceptions import CoverageException
 
-    names = _repository_names(cov.get_data().measured_files(), root)
+    data = cov.get_data()
+    names = _repository_names(data.measured_files(), root)
     coverage_omits = _coverage_omits(cov)
     files: dict[str, FileCoverage] = {}
     skipped: dict[str, str] = {}
-    for path in sorted(changed):
-        lines = frozenset(changed[path])
-        name = names.get(path)
-        if not lines:
-            continue
-        if name is None and not path.endswith(PYTHON_SUFFIXES):
-            skipped[path] = NOT_PYTHON
-        elif is_test_code(path):
-            skipped[path] = TEST_CODE
-        elif _matches(path, omit) or coverage_omits(os.path.realpath(root / path)):
-            skipped[path] = OMITTED
-        else:
-            try:
-                facts = _facts(cov, str(root / path) if name is None else name, lines)
-            except (CoverageException, OSError) as error:
-                skipped[path] = f"cannot be analysed: {error}"
+    with _held_open(data):
+        for path in sorted(changed):
+            lines = frozenset(changed[path])
+            name = names.get(path)
+            if not lines:
                 continue
-            file = _file_coverage(path, name, facts)
-            if file.num_lines or file.excluded:
-                files[path] = file
+            if name is None and not path.endswith(PYTHON_SUFFIXES):
+                skipped[path] = NOT_PYTHON
+            elif is_test_code(path):
+                skipped[path] = TEST_CODE
+            elif _matches(path, omit) or coverage_omits(os.path.realpath(root / path)):
+                skipped[path] = OMITTED
+            else:
+                try:
+                    facts = _facts(cov, str(root / path) if name is None else name, lines)
+                except (CoverageException, OSError) as error:
+                    skipped[path] = f"cannot be analysed: {error}"
+                    continue
+                file = _file_coverage(path, name, facts)
+                if file.num_lines or file.excluded:
+                    files[path] = file
     return DiffCoverage(files, skipped)
 
 
@@ -359,14 +378,15 @@ def attribute(
     outside_tests = {"", static}
     counts = dict.fromkeys(sorted(wanted), 0)
     untested: dict[str, dict[int, str]] = {}
-    for path, file in result.files.items():
-        contexts = {} if file.measured_as is None else _contexts(cov, file.measured_as)
-        for line in sorted(file.covered + file.missing + file.partial):
-            ran = contexts.get(line, set())
-            owners = {owner for context in ran if (owner := owner_of.get(context))}
-            for owner in owners:
-                counts[owner] += 1
-            if not owners and not ran & outside_tests:
-                untested.setdefault(path, {})[line] = OTHER_TESTS_ONLY if ran else NOT_RUN
+    with _held_open(cov.get_data()):
+        for path, file in result.files.items():
+            contexts = {} if file.measured_as is None else _contexts(cov, file.measured_as)
+            for line in sorted(file.covered + file.missing + file.partial):
+                ran = contexts.get(line, set())
+                owners = {owner for context in ran if (owner := owner_of.get(context))}
+                for owner in owners:
+                    counts[owner] += 1
+                if not owners and not ran & outside_tests:
+                    untested.setdefault(path, {})[line] = OTHER_TESTS_ONLY if ran else NOT_RUN
     idle = tuple(test for test, count in counts.items() if count == 0)
     return Attribution(untested, idle, counts)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 FORMAT_KEY = "pytest-tdd-evidence"
 FORMAT_VERSION = 2
@@ -58,9 +58,11 @@ class EvidenceError(Exception):
     """The evidence file cannot be read or written; the message names it and the fix."""
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """What one test was seen doing, bound to the fingerprint of its code."""
+class Record(NamedTuple):
+    """What one test was seen doing, bound to the fingerprint of its code.
+
+    A named tuple rather than a frozen dataclass: a file of 50,000 records is read in
+    every run, and a tuple is built five times faster."""
 
     nodeid: str
     status: Status
@@ -115,19 +117,21 @@ def _escape_line_breaks(text: str) -> str:
 
 
 def _line(record: Record) -> str:
-    parts = [f'"id": {_quote(record.nodeid)}', f'"status": {_quote(record.status)}']
-    parts.append(f'"fp": {_quote(record.fingerprint)}')
-    for key, value in (
-        ("case", record.case),
-        ("deps", record.deps),
-        ("kind", record.kind),
-        ("exc", record.exception),
-        ("msg", record.message),
-        ("head", record.head),
-    ):
-        if value is not None:
-            parts.append(f'"{key}": {_quote(value)}')
-    return "{" + ", ".join(parts) + "}"
+    nodeid, status, fingerprint, case, kind, exception, message, head, deps = record
+    line = f'{{"id": {_quote(nodeid)}, "status": "{status}", "fp": {_quote(fingerprint)}'
+    if case is not None:
+        line += f', "case": {_quote(case)}'
+    if deps is not None:
+        line += f', "deps": {_quote(deps)}'
+    if kind is not None:
+        line += f', "kind": {_quote(kind)}'
+    if exception is not None:
+        line += f', "exc": {_quote(exception)}'
+    if message is not None:
+        line += f', "msg": {_quote(message)}'
+    if head is not None:
+        line += f', "head": {_quote(head)}'
+    return line + "}"
 
 
 def _ascii_line(line: str) -> str:
@@ -162,6 +166,10 @@ def _all_strings(values: Iterable[object]) -> bool:
     return True
 
 
+# Builds a Record from a tuple of all its fields, without the Python-level constructor.
+_new_record: Callable[[type[Record], tuple[Any, ...]], Record] = tuple.__new__
+
+
 def _record(data: object, source: str, number: int) -> Record:
     if (
         type(data) is dict
@@ -173,16 +181,19 @@ def _record(data: object, source: str, number: int) -> Record:
         and _all_strings(data.values())
     ):
         get = data.get
-        return Record(
-            data["id"],
-            data["status"],
-            data["fp"],
-            get("case"),
-            get("kind"),
-            get("exc"),
-            get("msg"),
-            get("head"),
-            get("deps"),
+        return _new_record(
+            Record,
+            (
+                data["id"],
+                data["status"],
+                data["fp"],
+                get("case"),
+                get("kind"),
+                get("exc"),
+                get("msg"),
+                get("head"),
+                get("deps"),
+            ),
         )
     where = f"evidence file {source}: line {number}"
     if not isinstance(data, dict):

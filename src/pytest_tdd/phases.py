@@ -8,7 +8,7 @@ changes to write out. No pytest, no files. The words a verdict is made of are th
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pytest_tdd.evidence import Changes, Record
@@ -319,8 +319,8 @@ def _judge_known(phase: Phase, o: Observation, m: _Match) -> tuple[Word, str | N
     if o.result != "passed":
         return "skipped", None, None
     if record.status == "red":
-        return "green", None, replace(record, status="green")
-    return record.status, None, replace(record, deps=o.identity.deps) if m.rebind else None
+        return "green", None, record._replace(status="green")
+    return record.status, None, record._replace(deps=o.identity.deps) if m.rebind else None
 
 
 def judge(
@@ -365,8 +365,7 @@ def judge(
         if m.stale:
             judgement.changes.drop.add(o.nodeid)
         if new is not None:
-            new = replace(
-                new,
+            new = new._replace(
                 nodeid=o.nodeid,
                 fingerprint=o.identity.fingerprint,
                 case=o.identity.case,
@@ -453,7 +452,7 @@ def adopt(
         if m.record is not None:
             verdict = m.record.status
             if m.rebind and o.result == "passed":
-                record = replace(m.record, nodeid=o.nodeid, deps=o.identity.deps)
+                record = m.record._replace(nodeid=o.nodeid, deps=o.identity.deps)
                 judgement.changes.put[o.nodeid] = record
         elif m.previous is not None and m.previous.status == "red":
             verdict = "not-adopted"

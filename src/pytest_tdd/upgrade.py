@@ -43,7 +43,7 @@ def rebind(ledger: Ledger, pairs: Pairs) -> tuple[Ledger, int, list[str]]:
             pair = pairs.get(nodeid)
             same = pair is not None and pair[0].fingerprint == record.fingerprint
             deps = pair[1].deps if pair is not None and same else None
-            result.append(replace(record, fingerprint=fingerprint, deps=deps))
+            result.append(record._replace(fingerprint=fingerprint, deps=deps))
             count += 1
         upgraded[nodeid] = tuple(result)
     return upgraded, count, sorted(set(kept))
