@@ -15,9 +15,10 @@ and which new tests executed no changed statement.
 
 Coverage's private ``_analyze``/``_get_file_reporter`` give what its public API lacks
 (continuation lines mapped to statements, untaken branch destinations); they are called in
-``_private_facts`` and ``_first_lines`` only, each with a fallback, as is ``coverage.files``
-(coverage's own matching of ``omit`` patterns) in ``_coverage_omits``. ``coverage`` is
-imported lazily: it is an optional dependency of the plugin.
+``_private_facts`` and ``_first_lines`` only, each with a fallback, as are ``coverage.files``
+(coverage's own matching of ``omit`` patterns) in ``_coverage_omits`` and
+``CoverageData._connect`` (one open data file for all the per-file queries) in
+``_held_open``. ``coverage`` is imported lazily: it is an optional dependency of the plugin.
 """
 
 from __future__ import annotations
@@ -207,9 +208,12 @@ def _held_open(data: CoverageData) -> contextlib.AbstractContextManager[object]:
     closes it for each one (three times per file analysed). A file without measured files
     is left alone: it may not exist, and opening it would create it."""
     try:
-        return data._connect() if data.measured_files() else contextlib.nullcontext()
+        held = data._connect() if data.measured_files() else None
     except AttributeError:
+        held = None
+    if not (hasattr(held, "__enter__") and hasattr(held, "__exit__")):
         return contextlib.nullcontext()
+    return held  # type: ignore[return-value]
 
 
 def _inside(path: Path, root: Path) -> str | None:
