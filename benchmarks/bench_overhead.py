@@ -72,32 +72,37 @@ import pluggy
 
 _clock = time.thread_time
 _spent = [0.0, 0]  # seconds, calls
+_by_hook = {}  # hook -> [seconds, calls]
 _done = set()
 
 
-def _account(start):
-    _spent[0] += _clock() - start
+def _account(start, name):
+    spent = _clock() - start
+    _spent[0] += spent
     _spent[1] += 1
+    entry = _by_hook.setdefault(name, [0.0, 0])
+    entry[0] += spent
+    entry[1] += 1
 
 
-def _timed(function):
+def _timed(function, name=""):
     def timed(*args, **kwargs):
         start = _clock()
         try:
             return function(*args, **kwargs)
         finally:
-            _account(start)
+            _account(start, name)
     return timed
 
 
-def _timed_generator(function):  # wrapper=True and hookwrapper=True hooks
+def _timed_generator(function, name):  # wrapper=True and hookwrapper=True hooks
     def timed(*args, **kwargs):
         start = _clock()
         try:
             inner = function(*args, **kwargs)
             item = next(inner)
         finally:
-            _account(start)
+            _account(start, name)
         while True:
             try:
                 sent = yield item
@@ -108,7 +113,7 @@ def _timed_generator(function):  # wrapper=True and hookwrapper=True hooks
                 except StopIteration as stop:
                     return stop.value
                 finally:
-                    _account(start)
+                    _account(start, name)
             else:
                 start = _clock()
                 try:
@@ -116,7 +121,7 @@ def _timed_generator(function):  # wrapper=True and hookwrapper=True hooks
                 except StopIteration as stop:
                     return stop.value
                 finally:
-                    _account(start)
+                    _account(start, name)
     return timed
 
 
@@ -126,6 +131,7 @@ def _calibrate(calls=20000):
         noop()
     bias = _spent[0] / _spent[1]
     _spent[:] = [0.0, 0]
+    _by_hook.clear()
     return bias
 
 
@@ -143,7 +149,8 @@ def pytest_plugin_registered(plugin, manager):
             if impl.plugin is plugin and id(impl) not in _done:
                 _done.add(id(impl))
                 wrap = _timed_generator if impl.wrapper or impl.hookwrapper else _timed
-                impl.function = wrap(impl.function)
+                name = type(plugin).__name__ + "." + caller.name
+                impl.function = wrap(impl.function, name)
 
 
 def pytest_unconfigure(config):
@@ -152,6 +159,7 @@ def pytest_unconfigure(config):
         "worker": hasattr(config, "workerinput"),
         "hook_cpu": max(0.0, _spent[0] - _BIAS * _spent[1]),
         "calls": _spent[1],
+        "hooks": {k: max(0.0, v[0] - _BIAS * v[1]) for k, v in _by_hook.items()},
         "maxrss_kib": usage.ru_maxrss,
     }
     with open(os.environ["TDDBENCH_PROBE_OUT"], "a", encoding="utf-8") as out:
@@ -224,6 +232,14 @@ class Run:
     def plugin_cpu(self, import_cpu: float, tdd: bool) -> float:
         hooks = sum(float(str(p["hook_cpu"])) for p in self.processes)
         return hooks + (import_cpu * len(self.processes) if tdd else 0.0)
+
+    def hooks(self) -> dict[str, float]:
+        """CPU seconds per hook implementation, summed over the processes."""
+        found: dict[str, float] = {}
+        for process in self.processes:
+            for name, spent in dict(process.get("hooks") or {}).items():  # type: ignore[call-overload]
+                found[name] = found.get(name, 0.0) + float(spent)
+        return found
 
     def peak_mib(self, worker: bool) -> float:
         peaks = [float(str(p["maxrss_kib"])) for p in self.processes if p["worker"] is worker]
@@ -370,6 +386,18 @@ def print_figures(figures: Figures, workers: int) -> None:
         )
 
 
+def print_hooks(figures: Figures, workers: int, shown: int = 6) -> None:
+    """Where the plugin's CPU time goes: the costliest hook implementations (medians)."""
+    for variant in variants(workers):
+        if variant.name == variant.baseline:
+            continue
+        runs = [run.hooks() for run in figures.runs[variant.name]]
+        names = {name for hooks in runs for name in hooks}
+        medians = {n: statistics.median(h.get(n, 0.0) for h in runs) for n in names}
+        top = sorted(medians.items(), key=lambda pair: -pair[1])[:shown]
+        print(f"  {variant.name}: " + ", ".join(f"{n} {s:.3f} s" for n, s in top))
+
+
 def fit(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
     """Least squares: (slope, intercept)."""
     if len(points) < 2:
@@ -422,6 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n== {size} tests", flush=True)
             every[size] = Figures(size, bench.measure(size), bench.import_cpu)
             print_figures(every[size], options.workers)
+            print("plugin CPU by hook (all processes):")
+            print_hooks(every[size], options.workers)
         load, save = time_evidence(Path(name), options.evidence_records)
 
     print("\n== summary")
