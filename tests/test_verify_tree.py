@@ -90,6 +90,17 @@ def test_extract_takes_files_the_archive_leaves_out_from_git_objects(
     )
 
 
+def test_extract_writes_files_as_a_checkout_has_them_without_export_substitution(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    repo.write(".gitattributes", "version.py export-subst\n")
+    repo.write("version.py", "COMMIT = '$Format:%H$'\n")
+    base = repo.commit("a version file that git archive fills in")
+    basetree.extract(repo.path, base, tmp_path / "tree", lambda p: True)
+    assert (tmp_path / "tree" / "version.py").read_text() == "COMMIT = '$Format:%H$'\n"
+    assert (tmp_path / "tree" / "calc.py").read_text() == "A = 1\n"
+
+
 def test_extract_of_nothing_runs_no_archive(repo: GitRepo, tmp_path: Path) -> None:
     assert basetree.extract(repo.path, repo.head(), tmp_path / "tree", lambda p: False) == []
     assert not (tmp_path / "tree").exists()

@@ -2,9 +2,10 @@
 
 A tree is a copy of the repository's files in a temporary directory outside it: the base
 revision's files read from git objects (``git archive``, then ``git cat-file`` for any
-file the archive left out, e.g. marked ``export-ignore``), with some files taken from the
-working tree instead (``overlay``). Git only reads: no checkout, no stash, no index, no
-ref, no worktree; the working tree is only read. ``Workspace`` removes its trees when it
+file the archive left out, marked ``export-ignore``, or filled in, marked
+``export-subst``), with some files taken from the working tree instead (``overlay``). Git
+only reads: no checkout, no stash, no index, no ref, no worktree; the working tree is only
+read. ``Workspace`` removes its trees when it
 closes, at interpreter exit, and (while ``interruptible`` holds) when the run is stopped
 with SIGTERM, which it turns into ``KeyboardInterrupt`` so that ``finally`` blocks run.
 
@@ -109,16 +110,48 @@ def _write(dest: Path, name: str, data: bytes, mode: str) -> None:
     target.chmod(_BLOB_MODES[mode])
 
 
+def _raw_blobs(root: Path, oids: list[str]) -> list[bytes]:
+    """The contents of the blobs ``oids``, as stored (no filter), in one ``git cat-file``."""
+    done = _git(root, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in oids).encode())
+    if done.returncode != 0:
+        raise GitDiffError(f"git cat-file failed in {root}: {_message(done)}")
+    out, at, found = done.stdout, 0, []
+    for oid in oids:
+        end = out.index(b"\n", at)
+        header = out[at:end].split(b" ")
+        if len(header) != 3:
+            raise GitDiffError(f"git cat-file found no object {oid} in {root}")
+        size = int(header[2])
+        found.append(out[end + 1 : end + 1 + size])
+        at = end + 1 + size + 1
+    return found
+
+
+def _substituted(root: Path, sha: str) -> set[str]:
+    """The files of ``sha`` that hold a ``$Format:`` placeholder, which ``git archive``
+    fills in where the file is marked ``export-subst``."""
+    done = _git(root, "grep", "-l", "-z", "-F", "-e", "$Format:", sha, "--")
+    if done.returncode not in (0, 1):  # 1: no file holds one
+        raise GitDiffError(f"git grep failed in {root} for {sha[:7]}: {_message(done)}")
+    prefix = f"{sha}:"
+    return {_text(n).removeprefix(prefix) for n in done.stdout.split(b"\0") if n}
+
+
 def extract(root: Path, sha: str, dest: Path, keep: Callable[[str], bool]) -> list[str]:
-    """Write the files of commit ``sha`` for which ``keep`` is true into ``dest``; return
-    their paths."""
+    """Write the files of commit ``sha`` for which ``keep`` is true into ``dest``, as a
+    checkout of ``sha`` writes them; return their paths.
+
+    ``git archive`` gives the files through the checkout filters (line ends, smudge), but
+    leaves out those marked ``export-ignore`` and fills in ``$Format:`` placeholders in
+    those marked ``export-subst``: such files are read from git objects as stored."""
     files = {name: info for name, info in base_files(root, sha).items() if keep(name)}
     if not files:
         return []
     done = _git(root, "archive", "--format=tar", sha)
     if done.returncode != 0:
         raise GitDiffError(f"git archive failed in {root} for {sha[:7]}: {_message(done)}")
-    written = set()
+    as_stored = _substituted(root, sha) & files.keys()
+    written = set(as_stored)
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as tar:
         for member in tar:
             info = files.get(member.name)
@@ -135,12 +168,10 @@ def extract(root: Path, sha: str, dest: Path, keep: Callable[[str], bool]) -> li
                 continue
             _write(dest, member.name, data, info[0])
             written.add(member.name)
-    for name in sorted(files.keys() - written):  # left out of the archive (export-ignore)
-        mode, oid = files[name]
-        blob = _git(root, "cat-file", "blob", oid)
-        if blob.returncode != 0:
-            raise GitDiffError(f"git cat-file failed in {root} for {name}: {_message(blob)}")
-        _write(dest, name, blob.stdout, mode)
+    # Left out of the archive (export-ignore), or filled in by it (export-subst).
+    rest = sorted(as_stored | (files.keys() - written))
+    for name, data in zip(rest, _raw_blobs(root, [files[n][1] for n in rest]), strict=True):
+        _write(dest, name, data, files[name][0])
     return sorted(files)
 
 

@@ -58,7 +58,7 @@ class Base:
         return f"{self.ref} ({self.how}), merge-base {self.sha[:7]}"
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+def _git(root: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in _UNSET}
     env["GIT_OPTIONAL_LOCKS"] = "0"  # a read-only look must not fight the user's git for locks
     try:
@@ -66,6 +66,7 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
             ["git", *args],
             cwd=root,
             env=env,
+            input=stdin,
             capture_output=True,
             timeout=TIMEOUT_SECONDS,
             check=False,
