@@ -8,9 +8,11 @@ by round (the order reversed every other round), every variant ``--repeat`` time
 * ``plain``: ``pytest -p no:tdd`` (the baseline) and ``green``: ``pytest --tdd-phase=green``,
 * each serially and with ``-n 2`` (``--workers``),
 
-all with ``-p no:cacheprovider`` (a fresh CI checkout: no fingerprints cached). The
-plugin's source is copied from the checkout first and put on ``PYTHONPATH``, so that edits
-made meanwhile do not mix versions.
+all with ``-p no:cacheprovider`` (a fresh CI checkout: no fingerprints cached); with
+``--warm``, also ``green warm``: green with pytest's cache kept between runs (a CI job
+that restores ``.pytest_cache``), after one run that fills it. The plugin's source is
+copied from the checkout first and put on ``PYTHONPATH``, so that edits made meanwhile do
+not mix versions.
 
 Figures, per size and variant:
 
@@ -213,14 +215,22 @@ class Variant:
     baseline: str
 
 
-def variants(workers: int) -> list[Variant]:
+COLD = ("-p", "no:cacheprovider")
+
+
+def variants(workers: int, warm: bool = False) -> list[Variant]:
     n = ("-n", str(workers))
-    return [
-        Variant("plain", ("-p", "no:tdd"), 0, "plain"),
-        Variant("green", ("--tdd-phase=green",), 0, "plain"),
-        Variant(f"plain -n {workers}", ("-p", "no:tdd", *n), workers, f"plain -n {workers}"),
-        Variant(f"green -n {workers}", ("--tdd-phase=green", *n), workers, f"plain -n {workers}"),
+    found = [
+        Variant("plain", ("-p", "no:tdd", *COLD), 0, "plain"),
+        Variant("green", ("--tdd-phase=green", *COLD), 0, "plain"),
+        Variant(f"plain -n {workers}", ("-p", "no:tdd", *COLD, *n), workers, f"plain -n {workers}"),
+        Variant(
+            f"green -n {workers}", ("--tdd-phase=green", *COLD, *n), workers, f"plain -n {workers}"
+        ),
     ]
+    if warm:  # pytest's cache kept between runs (a CI cache of .pytest_cache)
+        found.append(Variant("green warm", ("--tdd-phase=green",), 0, "plain"))
+    return found
 
 
 @dataclass
@@ -262,7 +272,7 @@ class Bench:
         self.env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
         path = [str(source), *filter(None, [os.environ.get("PYTHONPATH")])]
         self.env.update(PYTHONPATH=os.pathsep.join(path), TDDBENCH_PROBE_OUT=str(self.probe_out))
-        self.common = ("-q", "-p", "no:cacheprovider", "-p", "tddbench_probe")
+        self.common = ("-q", "-p", "tddbench_probe")
         self.import_cpu = self.time_import()
 
     def time_import(self) -> float:
@@ -312,10 +322,13 @@ class Bench:
         generate(project, size, self.options.per_file)
         logs = self.root / "logs"
         logs.mkdir(exist_ok=True)
-        _, code, output = self.pytest(["--tdd-adopt"], project, logs / f"{size}-adopt.log")
+        _, code, output = self.pytest(["--tdd-adopt", *COLD], project, logs / f"{size}-adopt.log")
         self.check(f"{size} tests, adopt", code, output, size)
+        if self.options.warm:  # fills the cache the warm variant reads
+            _, code, output = self.pytest(["--tdd-phase=green"], project, logs / f"{size}-warm.log")
+            self.check(f"{size} tests, warming the cache", code, output, size)
         runs: dict[str, list[Run]] = {}
-        order = variants(self.options.workers)
+        order = variants(self.options.workers, self.options.warm)
         for number in range(self.options.repeat):
             for variant in order if number % 2 == 0 else order[::-1]:
                 log = logs / f"{size}-{variant.name.replace(' ', '')}-{number}.log"
@@ -370,7 +383,7 @@ def print_figures(figures: Figures, workers: int) -> None:
         f"{'cpu s':>7} {'cpu +':>7} {'plugin cpu s':>12} {'share':>6} {'peak MiB':>9} "
         f"{'worker MiB':>10}"
     )
-    for variant in variants(workers):
+    for variant in [v for v in variants(workers, warm=True) if v.name in figures.runs]:
         walls = [run.wall for run in figures.runs[variant.name]]
         judged = variant.name != variant.baseline
         over = f"{figures.overhead(variant):+.1%}" if judged else "-"
@@ -388,7 +401,7 @@ def print_figures(figures: Figures, workers: int) -> None:
 
 def print_hooks(figures: Figures, workers: int, shown: int = 6) -> None:
     """Where the plugin's CPU time goes: the costliest hook implementations (medians)."""
-    for variant in variants(workers):
+    for variant in [v for v in variants(workers, warm=True) if v.name in figures.runs]:
         if variant.name == variant.baseline:
             continue
         runs = [run.hooks() for run in figures.runs[variant.name]]
@@ -433,6 +446,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds of alternating runs")
     parser.add_argument("--per-file", type=int, default=100, help="tests per file")
     parser.add_argument("--workers", type=int, default=2, help="the -n of the xdist runs")
+    parser.add_argument(
+        "--warm", action="store_true", help="also green with pytest's cache kept between runs"
+    )
     parser.add_argument("--evidence-records", type=int, default=50_000)
     options = parser.parse_args(argv)
     sizes = [int(part) for part in options.sizes.split(",")]
