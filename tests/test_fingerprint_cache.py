@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,14 @@ def test_a_file_with_other_line_ends_gives_the_closure_the_index_of_its_own_pars
     sources.index(str(path))
     shared = closure.ClosureCache(sources.modules).index(str(path))
     assert digests(shared) == digests(closure.ClosureCache().index(str(path)))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_pausing_the_garbage_collector_restores_the_state_it_found(enabled: bool) -> None:
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with observe.gc_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import hashlib
 import importlib.util
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import CodeType
@@ -99,6 +100,21 @@ class SourceCache:
     def stored(self) -> dict[str, Any]:
         """What to keep for the next run: the entries of files that still exist."""
         return {name: entry for name, entry in self._stored.items() if Path(name).is_file()}
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection for a while: while the test files are parsed (the
+    syntax trees are hundreds of thousands of short-lived objects without cycles, freed as
+    each file is done; collecting among them cost more than the parse itself), and while
+    the run is judged (its many small records, all freed by reference counting)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def code_of(item: pytest.Item) -> CodeType | None:

@@ -22,6 +22,7 @@ from pytest_tdd.observe import (
     Outcomes,
     Sighting,
     failure_from_dict,
+    gc_paused,
     stamp,
 )
 from pytest_tdd.phases import Identity, Judgement, Observation, Violation
@@ -109,7 +110,8 @@ class ReportSide:
 
     def _finish(self, session: pytest.Session) -> None:
         if self.settings.records:
-            self._judge(session)
+            with gc_paused():  # the judgement's many small objects, no cycles among them
+                self._judge(session)
         if self.diff is not None:
             self._measure_diff()
         if self.verify is not None:  # after the run loop, in this process only

@@ -9,9 +9,8 @@ through ``workeroutput``. It never judges and never writes the evidence file.
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from pytest_tdd.observe import (
     SourceCache,
     exempt_reason,
     failure_to_dict,
+    gc_paused,
     identify,
     is_empty,
     span,
@@ -82,20 +82,6 @@ class Selection:
     def unmatched(self, nodeids: Iterable[str]) -> list[str]:
         found = list(nodeids)
         return [want for want in self.ids if not any(_names(want, n) for n in found)]
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the test files are parsed: the syntax trees are
-    hundreds of thousands of short-lived objects without cycles (freed as each file is
-    done), and collecting among them cost more than the parse itself."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _names(want: str, nodeid: str) -> bool:
