@@ -172,3 +172,25 @@ def test_pausing_the_garbage_collector_restores_the_state_it_found(enabled: bool
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_without_a_cache_to_write_nothing_is_kept_for_it(tmp_path: Path) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_text(SOURCE)
+    sources = observe.SourceCache(keep=False)
+    assert sources.index(str(path)) is not None
+    assert sources.stored() == {}
+    assert not sources.updated
+
+
+def test_released_indexes_are_computed_again_when_asked(tmp_path: Path) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_text(SOURCE)
+    sources = observe.SourceCache()
+    first = sources.index(str(path))
+    sources.release()
+    again = sources.index(str(path))
+    assert again is not first
+    assert again is not None
+    assert first is not None
+    assert again.by_line == first.by_line

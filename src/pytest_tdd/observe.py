@@ -50,8 +50,11 @@ class SourceCache:
     """Each test file read and parsed at most once per run, and not at all when it is
     unchanged since a run that stored its fingerprints (keyed on the file's content)."""
 
-    def __init__(self, stored: object = None, scheme: int = identity.SCHEME) -> None:
+    def __init__(
+        self, stored: object = None, scheme: int = identity.SCHEME, *, keep: bool = True
+    ) -> None:
         self.scheme = scheme
+        self.keep = keep  # keep what a cache would store (there is a cache to write)
         self._indexes: dict[str, identity.SourceIndex | None] = {}
         self._stored: dict[str, Any] = {}
         # Closure indexes of the files parsed here, for a ClosureCache to share.
@@ -78,7 +81,7 @@ class SourceCache:
             else:
                 with contextlib.suppress(SyntaxError, UnicodeDecodeError, ValueError):
                     index = self._parse(filename, data)
-                if index is not None:
+                if index is not None and self.keep:
                     lines = {str(k): v for k, v in index.by_line.items()}
                     self._stored[filename] = {"hash": digest, "lines": lines}
                     self.updated = True
@@ -96,6 +99,12 @@ class SourceCache:
                 if shared == text or shared == text.replace("\r\n", "\n").replace("\r", "\n"):
                     self.modules[filename] = closure.index_tree(tree, shared)
         return identity.index_tree(tree, scheme=self.scheme)
+
+    def release(self) -> None:
+        """Forget the indexes of this run (collection is done); a file asked for again is
+        read again."""
+        self._indexes.clear()
+        self.modules.clear()
 
     def stored(self) -> dict[str, Any]:
         """What to keep for the next run: the entries of files that still exist."""

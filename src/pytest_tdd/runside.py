@@ -102,7 +102,8 @@ class RunSide:
         self.selection = selection
         self.worker = hasattr(config, "workerinput")
         cache = getattr(config, "cache", None)
-        self.sources = SourceCache(cache.get(CACHE_KEY, None) if cache is not None else None)
+        stored = cache.get(CACHE_KEY, None) if cache is not None else None
+        self.sources = SourceCache(stored, keep=cache is not None)
         self.origins = Origins(settings.rootpath)
         self.pending: dict[tuple[str, str], BaseException] = {}
         self.new: frozenset[str] = frozenset()  # tests without evidence (red runs only)
@@ -201,6 +202,10 @@ class RunSide:
                     with contextlib.suppress(ValueError):
                         relative = Path(path).relative_to(self.settings.rootpath).as_posix()
                         self.sighting.spans[item.nodeid] = (relative, first, last)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        self.sources.release()  # every pytest_collection_finish has run
 
     def _without_evidence(self) -> frozenset[str]:
         """The tests that this run's judgement will find without evidence, for their
