@@ -238,8 +238,8 @@ def old_version(entry: Mapping[str, Any] | None, new: Entry) -> Entry:
         # version that cannot reach an API the change removed).
         return Entry(
             "not-run",
-            message=f"its new version passes against the base revision's code and its old "
-            f"version {outcome} against the new code: review the rewrite",
+            message=f"its new version {new.message or 'passes there'}; its old version "
+            f"{outcome} against the new code: review the rewrite",
         )
     if outcome != "failed":
         return Entry(
