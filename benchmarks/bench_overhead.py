@@ -99,31 +99,20 @@ def _timed(function, name=""):
 
 def _timed_generator(function, name):  # wrapper=True and hookwrapper=True hooks
     def timed(*args, **kwargs):
-        start = _clock()
-        try:
-            inner = function(*args, **kwargs)
-            item = next(inner)
-        finally:
-            _account(start, name)
+        inner = function(*args, **kwargs)  # a generator: nothing of it runs yet
+        step, value = inner.send, None
         while True:
+            start = _clock()
             try:
-                sent = yield item
+                item = step(value)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                _account(start, name)
+            try:
+                value, step = (yield item), inner.send
             except BaseException as error:
-                start = _clock()
-                try:
-                    item = inner.throw(error)
-                except StopIteration as stop:
-                    return stop.value
-                finally:
-                    _account(start, name)
-            else:
-                start = _clock()
-                try:
-                    item = inner.send(sent)
-                except StopIteration as stop:
-                    return stop.value
-                finally:
-                    _account(start, name)
+                value, step = error, inner.throw
     return timed
 
 

@@ -176,7 +176,6 @@ class RunSide:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         with gc_paused():
             self._identify(session)
-        self.sources.modules.clear()
         self.sighting.partial.update(self.selection.files)
         self.origins = Origins(self.settings.rootpath, {str(item.path) for item in session.items})
         if self.settings.phase == "red":
@@ -205,7 +204,7 @@ class RunSide:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
-        self.sources.release()  # every pytest_collection_finish has run
+        self.sources.release()  # every pytest_collection_finish has run (verify's too)
 
     def _without_evidence(self) -> frozenset[str]:
         """The tests that this run's judgement will find without evidence, for their

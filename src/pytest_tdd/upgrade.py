@@ -83,8 +83,8 @@ class Upgrade:
             self.pairs["::".join([node.nodeid, *names])] = (Identity(old), Identity(new))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        old_sources, new_sources = SourceCache(scheme=1), SourceCache()
-        closures = closure.ClosureCache()
+        old_sources, new_sources = SourceCache(scheme=1, keep=False), SourceCache(keep=False)
+        closures = closure.ClosureCache(new_sources.modules)  # files parsed once for both
         for item in session.items:
             new = identify(item, new_sources)
             deps = closure.dependency_digest(item, closures, self.settings.rootpath)

@@ -94,25 +94,20 @@ class Probe:
         run = self.config.pluginmanager.getplugin("tdd-run")
         sources = getattr(run, "sources", None) or SourceCache()
         known = run.sighting.items if run is not None else {}  # the phase's identities
-        closures = closure.ClosureCache()
+        closures = closure.ClosureCache(sources.modules)  # files parsed once for both
         rootpath = self.config.rootpath
         for item in [*session.items, *self.deselected]:
-            found = identify(item, sources)
             if item.nodeid in known:
-                deps = known[item.nodeid][2]
+                fingerprint, case, deps, reason = known[item.nodeid]
             else:
+                found = identify(item, sources)
+                fingerprint, case = found.fingerprint, found.case
                 deps = closure.dependency_digest(item, closures, rootpath)
+                reason = exempt_reason(item)
             code = code_of(item)
             source = code.co_filename if code is not None else None
             line = code.co_firstlineno if code is not None else None
-            self.seen.items[item.nodeid] = (
-                found.fingerprint,
-                found.case,
-                deps,
-                source,
-                line,
-                exempt_reason(item),
-            )
+            self.seen.items[item.nodeid] = (fingerprint, case, deps, source, line, reason)
         self.seen.deselected.update(item.nodeid for item in self.deselected)
         self.deselected.clear()
 

@@ -154,8 +154,8 @@ class Child:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if self.data["mode"] != "collect":
             return
-        sources = SourceCache()
-        closures = closure.ClosureCache()
+        sources = SourceCache(keep=False)
+        closures = closure.ClosureCache(sources.modules)  # files parsed once for both
         tree, repo = self.data["tree"], self.data["repo"]
         for item in session.items:
             found = identify(item, sources)
