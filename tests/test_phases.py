@@ -448,11 +448,38 @@ def test_adopt_refuses_an_empty_test() -> None:
     assert not judgement.changes
 
 
-def test_passing_evidence_recorded_before_deps_existed_is_bound_to_the_current_deps() -> None:
+@pytest.mark.parametrize("recorded_deps", [None, "c" * 16])
+def test_green_or_legacy_evidence_is_kept_as_it_is_when_the_tests_deps_differ(
+    recorded_deps: str | None,
+) -> None:
     current = Identity(FP.fingerprint, deps="d" * 16)
-    judgement = judge("green", obs("passed", identity=current), state=ledger(record("legacy")))
-    assert verdict_of(judgement) == "legacy"
-    assert [r.deps for r in judgement.changes.put.values()] == ["d" * 16]
+    for status in ("green", "legacy"):
+        held = record(status)._replace(deps=recorded_deps)
+        judgement = judge("green", obs("passed", identity=current), state=ledger(held))
+        assert verdict_of(judgement) == status
+        assert not judgement.changes
+
+
+def test_a_test_whose_deps_were_not_computed_keeps_its_green_or_legacy_evidence() -> None:
+    unchecked = Identity(FP.fingerprint, deps=phases.UNCHECKED)
+    for status in ("green", "legacy"):
+        held = record(status)._replace(deps="c" * 16)
+        judgement = judge("refactor", obs("passed", identity=unchecked), state=ledger(held))
+        assert verdict_of(judgement) == status
+        assert not judgement.violations
+        assert not judgement.changes
+
+
+def test_deps_are_needed_unless_the_tests_id_holds_only_non_red_evidence_of_its_code() -> None:
+    green, legacy, red = record("green"), record("legacy"), record("red")
+    other = record("green", identity=OTHER_FP)
+    assert phases.needs_deps((), FP.fingerprint, None)  # no evidence: a record to write
+    assert phases.needs_deps((red,), FP.fingerprint, None)  # compared with red evidence
+    assert phases.needs_deps((green, red), FP.fingerprint, None)  # a union merge
+    assert phases.needs_deps((other,), FP.fingerprint, None)  # changed code: a new record
+    assert phases.needs_deps((green,), FP.fingerprint, "1" * 16)  # another case
+    assert not phases.needs_deps((green,), FP.fingerprint, None)
+    assert not phases.needs_deps((legacy, other), FP.fingerprint, None)
 
 
 def test_a_module_failing_for_an_accepted_reason_with_no_test_found_says_so_plainly() -> None:

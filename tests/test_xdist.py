@@ -124,3 +124,17 @@ def test_a_worker_never_writes_the_evidence_file(tdd: pytest.Pytester) -> None:
     tdd.makepyfile(test_x="def test_x():\n    assert 0\n")
     tdd.runpytest("--tdd-phase=red")
     assert not (tdd.path / EVIDENCE).exists()
+
+
+def test_a_helper_weakened_after_red_is_caught_in_the_workers(tdd: pytest.Pytester) -> None:
+    """Workers read the evidence themselves to know which tests need their deps."""
+    test = "import calc\n\ndef check(got):\n    assert got == 3\n\ndef test_add():\n    check(calc.add(1, 2))\n"
+    tdd.makepyfile(calc="def other():\n    return 0\n", test_calc=test)
+    assert tdd.runpytest("--tdd-phase=red", "-n", "2").ret == pytest.ExitCode.OK
+    tdd.makepyfile(
+        calc="def add(a, b):\n    return a + b\n",
+        test_calc=test.replace("got == 3", "got is not None"),
+    )
+    result = tdd.runpytest("--tdd-phase=green", "-n", "2")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["MODIFIED-AFTER-RED test_calc.py::test_add: a helper or *"])

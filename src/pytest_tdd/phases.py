@@ -61,6 +61,27 @@ class Identity:
     deps: str | None = None
 
 
+# The ``deps`` of a test whose digest was not computed: its id holds green or legacy
+# evidence of its current code and nothing red, so no verdict and no record needs it
+# (``needs_deps``). Never written to the evidence file.
+UNCHECKED = "unchecked"
+
+
+def needs_deps(records: Iterable[Record], fingerprint: str, case: str | None) -> bool:
+    """Does judging a test need the digest of the test code it depends on?
+
+    Deps are compared only with red evidence (a helper weakened between red and green),
+    and bound into every record a run writes. A test whose id holds evidence of its
+    current code, none of it red, needs neither: its digest, the costliest part of its
+    identity, is not computed. ``records`` are the evidence at the test's id."""
+    matched = False
+    for record in records:
+        if record.status == "red":
+            return True
+        matched = matched or (record.fingerprint == fingerprint and record.case == case)
+    return not matched
+
+
 @dataclass(frozen=True)
 class Observation:
     """One test as this run saw it."""
@@ -88,7 +109,6 @@ class Verdict:
     violation: Violation | None = None
     inherited_from: str | None = None
     note: str | None = None
-    rebound: bool = False  # its helpers or fixtures changed; the record follows them
 
 
 @dataclass
@@ -130,7 +150,6 @@ class _Match:
     inherited_from: str | None = None
     stale: bool = False  # the test's id holds records of code that now sits elsewhere
     previous: Record | None = None  # for a changed test: the record of its old code
-    rebind: bool = False  # green or legacy evidence whose helpers or fixtures changed
     deps_changed: bool = False  # red evidence whose helpers or fixtures changed
 
     @property
@@ -199,17 +218,23 @@ class _Matcher:
             found = _best(r for r in self.by_identity.get(key, ()) if self._moved(r))
             inherited = found.nodeid if found is not None else None
         if found is not None:
-            if found.deps == identity.deps:
-                return _Match(found, found.status, inherited)
-            if found.status != "red":
-                return _Match(found, found.status, inherited, rebind=True)
-            if found.deps is None:  # recorded before deps were: nothing to compare
+            # Deps are compared with red evidence only: green and legacy evidence stays
+            # bound to the digest it was written with (a refactor of shared helpers while
+            # everything is green changes no record).
+            if found.status != "red" or found.deps in (None, identity.deps):
                 return _Match(found, found.status, inherited)
             return _Match(None, "changed", previous=found, deps_changed=True)
         others = [r for r in candidates if _key(r) not in self.observed]
         if others:
             return _Match(None, "changed", previous=_best(others))
         return _Match(None, "none", stale=bool(candidates))
+
+
+def _deps_to_bind(o: Observation) -> str | None:
+    """The deps a new record of ``o`` binds: computed for every test that gets one."""
+    if o.identity.deps == UNCHECKED:  # pragma: no cover - needs_deps rules it out
+        raise AssertionError(f"pytest-tdd: a record of {o.nodeid} without its deps digest")
+    return o.identity.deps
 
 
 def without_evidence(
@@ -320,7 +345,7 @@ def _judge_known(phase: Phase, o: Observation, m: _Match) -> tuple[Word, str | N
         return "skipped", None, None
     if record.status == "red":
         return "green", None, record._replace(status="green")
-    return record.status, None, record._replace(deps=o.identity.deps) if m.rebind else None
+    return record.status, None, None
 
 
 def judge(
@@ -369,7 +394,7 @@ def judge(
                 nodeid=o.nodeid,
                 fingerprint=o.identity.fingerprint,
                 case=o.identity.case,
-                deps=o.identity.deps,
+                deps=_deps_to_bind(o),
             )
             judgement.changes.put[o.nodeid] = new
             kept = matcher.unjudged(o.nodeid)
@@ -385,7 +410,6 @@ def judge(
             new or m.record,
             violation,
             m.inherited_from,
-            rebound=m.rebind and problem is None,
         )
     if phase == "red":
         for nodeid, failure in sorted((uncollectable or {}).items()):
@@ -451,9 +475,6 @@ def adopt(
         record = m.record
         if m.record is not None:
             verdict = m.record.status
-            if m.rebind and o.result == "passed":
-                record = m.record._replace(nodeid=o.nodeid, deps=o.identity.deps)
-                judgement.changes.put[o.nodeid] = record
         elif m.previous is not None and m.previous.status == "red":
             verdict = "not-adopted"
             note = (
@@ -470,7 +491,7 @@ def adopt(
             elif ledger:  # past onboarding, each adopted test is named
                 note = "it had no evidence and was never seen failing"
             record = Record(
-                o.nodeid, "legacy", o.identity.fingerprint, o.identity.case, deps=o.identity.deps
+                o.nodeid, "legacy", o.identity.fingerprint, o.identity.case, deps=_deps_to_bind(o)
             )
             judgement.changes.put[o.nodeid] = record
             kept = matcher.unjudged(o.nodeid)

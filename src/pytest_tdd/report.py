@@ -83,10 +83,6 @@ def _red_part(verdicts: list[Verdict]) -> tuple[str, str]:
 
 def summary_line(phase: Phase, judgement: Judgement, failing: int = 0) -> str:
     verdicts = list(judgement.verdicts.values())
-    rebound = sum(1 for v in verdicts if v.rebound)
-    rebound_text = (
-        f"; {plural(rebound, 'test')} re-bound to changed helpers or fixtures" if rebound else ""
-    )
     if judgement.violations:
         counts = _counts(v.kind for v in judgement.violations)
         line = f"tdd: {phase} fails: {plural(len(judgement.violations), 'violation')} ({counts})"
@@ -100,15 +96,15 @@ def summary_line(phase: Phase, judgement: Judgement, failing: int = 0) -> str:
         return f"tdd: {phase} fails: {plural(failing, 'failing test')}"
     if phase == "red":
         parts = [p for p in _red_part(verdicts) if p]
-        return "tdd: red holds: " + "; ".join(parts) + rebound_text
+        return "tdd: red holds: " + "; ".join(parts)
     turned = sum(1 for v in verdicts if v.verdict == "green" and v.evidence == "red")
     kept = sum(1 for v in verdicts if v.verdict != "exempt") - turned
     kept_text = f"{plural(kept, 'test')} kept {'its' if kept == 1 else 'their'} evidence"
     if turned:
         return (
-            f"tdd: {phase} holds: {plural(turned, 'test')} turned green, {kept_text}" + rebound_text
+            f"tdd: {phase} holds: {plural(turned, 'test')} turned green, {kept_text}"
         )
-    return f"tdd: {phase} holds: {kept_text}{rebound_text}"
+    return f"tdd: {phase} holds: {kept_text}"
 
 
 def adopt_line(judgement: Judgement) -> str:

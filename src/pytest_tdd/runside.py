@@ -107,6 +107,7 @@ class RunSide:
         self.origins = Origins(settings.rootpath)
         self.pending: dict[tuple[str, str], BaseException] = {}
         self.new: frozenset[str] = frozenset()  # tests without evidence (red runs only)
+        self.ledger: evidence.Ledger | None = None  # read when collection is done
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         nodeid = report.nodeid
@@ -184,12 +185,19 @@ class RunSide:
     def _identify(self, session: pytest.Session) -> None:
         # The test modules are imported now; each file is parsed once for both.
         closures = closure.ClosureCache(self.sources.modules)
+        ledger = self._ledger()
         for item in session.items:
             found = identify(item, self.sources)
+            held = ledger.get(item.nodeid, ()) if ledger is not None else ()
+            deps = (
+                closure.dependency_digest(item, closures, self.settings.rootpath)
+                if ledger is None or phases.needs_deps(held, found.fingerprint, found.case)
+                else phases.UNCHECKED
+            )
             self.sighting.items[item.nodeid] = (
                 found.fingerprint,
                 found.case,
-                closure.dependency_digest(item, closures, self.settings.rootpath),
+                deps,
                 exempt_reason(item),
             )
             if self.settings.adopt and is_empty(item):
@@ -206,17 +214,28 @@ class RunSide:
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         self.sources.release()  # every pytest_collection_finish has run (verify's too)
 
+    def _ledger(self) -> evidence.Ledger | None:
+        """The evidence as read at the start: by the report side or the status view of
+        this process, or read here in an xdist worker; None if it cannot be read (the
+        controller says why)."""
+        if self.ledger is None:
+            for name in ("tdd-report", "tdd-status"):  # in this process
+                plugin = self.config.pluginmanager.getplugin(name)
+                if plugin is not None:
+                    self.ledger = plugin.ledger
+                    return self.ledger
+            with contextlib.suppress(evidence.EvidenceError):
+                self.ledger = evidence.load(self.settings.state_file)
+        return self.ledger
+
     def _without_evidence(self) -> frozenset[str]:
         """The tests that this run's judgement will find without evidence, for their
         status letters: the same matching as the verdict."""
-        report = self.config.pluginmanager.getplugin("tdd-report")  # in this process
-        with contextlib.suppress(evidence.EvidenceError):
-            ledger = (
-                report.ledger if report is not None else evidence.load(self.settings.state_file)
-            )
-            missing = self.sighting.missing_files(ledger, self.settings.rootpath)
-            return frozenset(phases.without_evidence(self.sighting.unrun(), ledger, missing))
-        return frozenset()
+        ledger = self._ledger()
+        if ledger is None:
+            return frozenset()
+        missing = self.sighting.missing_files(ledger, self.settings.rootpath)
+        return frozenset(phases.without_evidence(self.sighting.unrun(), ledger, missing))
 
     def _relative(self, failure: Failure) -> Failure:
         """The failure with the rootdir's path left out of its message: the evidence file

@@ -33,7 +33,7 @@ import pytest
 
 from pytest_tdd import basetree, closure, diffcov, gitdiff, verifyjudge, verifyreport
 from pytest_tdd.observe import Sighting, SourceCache, code_of, exempt_reason, identify
-from pytest_tdd.phases import Result, Violation
+from pytest_tdd.phases import UNCHECKED, Result, Violation
 from pytest_tdd.settings import Settings, VerifySettings
 from pytest_tdd.verifyjudge import RunTest
 from pytest_tdd.verifyreport import Verification
@@ -99,6 +99,8 @@ class Probe:
         for item in [*session.items, *self.deselected]:
             if item.nodeid in known:
                 fingerprint, case, deps, reason = known[item.nodeid]
+                if deps == UNCHECKED:  # the phase had no need of it; verify has
+                    deps = closure.dependency_digest(item, closures, rootpath)
             else:
                 found = identify(item, sources)
                 fingerprint, case = found.fingerprint, found.case
