@@ -236,15 +236,16 @@ def test_update_trusts_a_ledger_read_earlier_only_while_the_file_is_unchanged(
 ) -> None:
     path = tmp_path / "e.jsonl"
     evidence.save(path, ledger(LEGACY))
-    known = (evidence.signature(path), evidence.load(path))
+    known = (evidence.signature(path), *evidence.load_with_files(path))
     reads: list[Path] = []
     real_load = evidence.load
+    real_load_with_files = evidence.load_with_files
 
-    def counting_load(p: Path) -> evidence.Ledger:
+    def counting_load(p: Path) -> tuple[evidence.Ledger, evidence.Files]:
         reads.append(p)
-        return real_load(p)
+        return real_load_with_files(p)
 
-    monkeypatch.setattr(evidence, "load", counting_load)
+    monkeypatch.setattr(evidence, "load_with_files", counting_load)
     evidence.update(path, evidence.Changes(put={RED.nodeid: RED}), known=known)
     assert reads == []
     evidence.update(path, evidence.Changes(put={GREEN.nodeid: GREEN}), known=known)
@@ -278,3 +279,49 @@ def test_a_version_1_file_is_parsed_but_load_names_the_upgrade(tmp_path: Path) -
     with pytest.raises(EvidenceError, match=r"format version 1 .*pytest --tdd-upgrade"):
         evidence.load(path)
     assert evidence.load_any(path)[0] == 1
+
+
+def test_file_lines_come_first_sorted_by_path_and_read_back() -> None:
+    files = {"tests/test_b.py": ("b" * 32,), "tests/test_a.py": ("a" * 32,)}
+    text = evidence.dumps(ledger(RED, LEGACY), files)
+    assert text.splitlines()[1:3] == [
+        '{"file": "tests/test_a.py", "digest": "' + "a" * 32 + '"}',
+        '{"file": "tests/test_b.py", "digest": "' + "b" * 32 + '"}',
+    ]
+    assert evidence.parse_with_files(text, "f") == (ledger(RED, LEGACY), files)
+    assert evidence.parse(text, "f") == ledger(RED, LEGACY)
+
+
+def test_two_file_lines_for_one_path_left_by_a_union_merge_are_both_kept() -> None:
+    text = evidence.dumps(ledger(RED), {"t.py": ("a" * 32,)})
+    text += '{"file": "t.py", "digest": "' + "b" * 32 + '"}\n'
+    assert evidence.parse_with_files(text, "f")[1] == {"t.py": ("a" * 32, "b" * 32)}
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"file": "t.py"}', "a file line needs 'file' and 'digest', strings, and nothing else"),
+        ('{"file": "t.py", "digest": 1}', "a file line needs 'file' and 'digest'"),
+        ('{"file": "t.py", "digest": "a", "id": "x"}', "a file line needs 'file' and 'digest'"),
+    ],
+)
+def test_a_malformed_file_line_is_refused_with_its_line(line: str, problem: str) -> None:
+    text = evidence.dumps(ledger(RED)) + line + "\n"
+    with pytest.raises(EvidenceError, match=f"line 3: {problem}"):
+        evidence.parse_with_files(text, "f")
+
+
+def test_update_puts_and_drops_file_lines_and_keeps_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    evidence.save(path, ledger(RED), {"a.py": ("1" * 32,), "b.py": ("2" * 32, "3" * 32)})
+    changes = evidence.Changes(files={"b.py": "4" * 32, "c.py": None, "a.py": None})
+    assert evidence.update(path, changes)
+    assert evidence.load_with_files(path) == (ledger(RED), {"b.py": ("4" * 32,)})
+
+
+def test_update_of_records_keeps_the_file_lines_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "e.jsonl"
+    evidence.save(path, ledger(RED), {"a.py": ("1" * 32,)})
+    assert evidence.update(path, evidence.Changes(put={LEGACY.nodeid: LEGACY}))
+    assert evidence.load_with_files(path) == (ledger(RED, LEGACY), {"a.py": ("1" * 32,)})

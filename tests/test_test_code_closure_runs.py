@@ -6,7 +6,7 @@ import pytest
 
 from pytest_tdd import closure
 
-from helpers import CALC_ADD, CALC_EMPTY, EVIDENCE, ledger, statuses
+from helpers import CALC_ADD, CALC_EMPTY, ledger
 
 OK = pytest.ExitCode.OK
 FAILED = pytest.ExitCode.TESTS_FAILED
@@ -80,7 +80,7 @@ def test_a_refactor_of_a_shared_helper_while_green_holds_and_leaves_the_evidence
     tdd.runpytest("--tdd-phase=red")
     tdd.makepyfile(calc=CALC_ADD)
     assert tdd.runpytest("--tdd-phase=green").ret == OK
-    before = tdd.path.joinpath(EVIDENCE).read_text("utf-8")
+    before = ledger(tdd)
     tdd.makepyfile(
         test_calc=WITH_HELPER.replace(
             "assert got == expected", "assert got == expected, f'{got} != {expected}'"
@@ -89,7 +89,7 @@ def test_a_refactor_of_a_shared_helper_while_green_holds_and_leaves_the_evidence
     result = tdd.runpytest("--tdd-phase=refactor")
     assert result.ret == OK
     result.stdout.fnmatch_lines(["tdd: refactor holds: 1 test kept its evidence"])
-    assert tdd.path.joinpath(EVIDENCE).read_text("utf-8") == before
+    assert ledger(tdd) == before
 
 
 def test_a_green_run_computes_no_closure_for_a_test_with_green_evidence(

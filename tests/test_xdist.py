@@ -128,7 +128,10 @@ def test_a_worker_never_writes_the_evidence_file(tdd: pytest.Pytester) -> None:
 
 def test_a_helper_weakened_after_red_is_caught_in_the_workers(tdd: pytest.Pytester) -> None:
     """Workers read the evidence themselves to know which tests need their deps."""
-    test = "import calc\n\ndef check(got):\n    assert got == 3\n\ndef test_add():\n    check(calc.add(1, 2))\n"
+    test = (
+        "import calc\n\ndef check(got):\n    assert got == 3\n\n"
+        "def test_add():\n    check(calc.add(1, 2))\n"
+    )
     tdd.makepyfile(calc="def other():\n    return 0\n", test_calc=test)
     assert tdd.runpytest("--tdd-phase=red", "-n", "2").ret == pytest.ExitCode.OK
     tdd.makepyfile(

@@ -8,6 +8,11 @@ git's ``merge=union``: two branches that add different tests merge into a valid 
 union merge can also leave two lines for one test; both are kept as candidates, and the
 run that judges the test picks the one that matches its current code.
 
+Between the header and the records come the file lines, sorted by path: ``{"file":
+<test file>, "digest": <digest>}``. Each vouches for the fingerprints a test file's bytes give (see
+``memo.py``), so that a fresh checkout takes them from the records instead of parsing
+the file; a line that no longer matches is ignored, and deleting them all loses nothing.
+
 Pure except ``load``, ``save`` and ``update``. ``save`` writes atomically (a temporary
 file in the same folder, flushed to disk, then ``os.replace``), so a reader sees the old
 file or the new one, even if the writer is killed. ``update`` is what a run calls: under
@@ -77,6 +82,8 @@ class Record(NamedTuple):
 
 # Test id -> its records; more than one only where a union merge left several.
 Ledger = dict[str, tuple[Record, ...]]
+# Test file -> the digests of its file lines; more than one only after a union merge.
+Files = dict[str, tuple[str, ...]]
 
 
 @dataclass
@@ -88,9 +95,17 @@ class Changes:
     put: dict[str, Record] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)
     keep: dict[str, tuple[Record, ...]] = field(default_factory=dict)
+    files: dict[str, str | None] = field(default_factory=dict)  # file line to put, or drop
 
     def __bool__(self) -> bool:
-        return bool(self.put or self.drop)
+        return bool(self.put or self.drop or self.files)
+
+
+def apply_files(files: Mapping[str, tuple[str, ...]], changes: Changes) -> Files:
+    """New file lines: ``files`` with the file lines of ``changes`` put or dropped."""
+    result = {k: v for k, v in files.items() if k not in changes.files}
+    result.update((k, (v,)) for k, v in changes.files.items() if v is not None)
+    return result
 
 
 def apply(ledger: Mapping[str, tuple[Record, ...]], changes: Changes) -> Ledger:
@@ -144,9 +159,14 @@ def _ascii_line(line: str) -> str:
     return line
 
 
-def dumps(ledger: Mapping[str, tuple[Record, ...]]) -> str:
-    """The file's text: header, then records sorted by id, then a trailing newline."""
+def dumps(
+    ledger: Mapping[str, tuple[Record, ...]], files: Mapping[str, tuple[str, ...]] | None = None
+) -> str:
+    """The file's text: header, file lines sorted by path, records sorted by id, then a
+    trailing newline (every line after the header in sorted order)."""
     lines = [f'{{"{FORMAT_KEY}": {FORMAT_VERSION}}}']
+    for path, digests in sorted((files or {}).items()):
+        lines.extend(f'{{"file": {_quote(path)}, "digest": {_quote(d)}}}' for d in digests)
     lines.extend(_line(record) for nodeid in sorted(ledger) for record in ledger[nodeid])
     text = _escape_line_breaks("\n".join(lines) + "\n")
     try:
@@ -250,8 +270,30 @@ def parse(text: str, source: str) -> Ledger:
     return _parse(text, source)[1]
 
 
-def _parse(text: str, source: str) -> tuple[int, Ledger]:
+def parse_with_files(text: str, source: str) -> tuple[Ledger, Files]:
+    """The records and the file lines of the file's text."""
+    _, ledger, files = _parse(text, source)
+    return ledger, files
+
+
+_FILE_KEYS = frozenset(("file", "digest"))
+
+
+def _file_line(data: dict[str, Any], files: Files, source: str, number: int) -> None:
+    path, digest = data.get("file"), data.get("digest")
+    if data.keys() != _FILE_KEYS or type(path) is not str or type(digest) is not str:
+        raise EvidenceError(
+            f"evidence file {source}: line {number}: a file line needs 'file' and 'digest', "
+            "strings, and nothing else; delete the line (it only saves work)"
+        )
+    held = files.get(path, ())
+    if digest not in held:
+        files[path] = (*held, digest)
+
+
+def _parse(text: str, source: str) -> tuple[int, Ledger, Files]:
     ledger: Ledger = {}
+    files: Files = {}
     scan = _scan_once
     version = 0
     # Lines end at "\n" only (and "\r\n" from a checkout that converts line ends):
@@ -273,34 +315,47 @@ def _parse(text: str, source: str) -> tuple[int, Ledger]:
         if not version:
             version = _check_header(data, f"evidence file {source}: line {number}", source)
             continue
+        if type(data) is dict and "file" in data:
+            _file_line(data, files, source, number)
+            continue
         record = _record(data, source, number)
         candidates = ledger.get(record.nodeid)
         if candidates is None:
             ledger[record.nodeid] = (record,)
         elif record not in candidates:
             ledger[record.nodeid] = (*candidates, record)
-    return version or FORMAT_VERSION, ledger
+    return version or FORMAT_VERSION, ledger, files
 
 
 def load(path: Path) -> Ledger:
     """The ledger in ``path``; empty if there is no such file. A file of an older format
     version is refused with the command that upgrades it."""
-    version, ledger = load_any(path)
+    return load_with_files(path)[0]
+
+
+def load_with_files(path: Path) -> tuple[Ledger, Files]:
+    """The ledger and the file lines in ``path``, as ``load`` reads them."""
+    version, ledger, files = _load(path)
     if version != FORMAT_VERSION:
         raise EvidenceError(
             f"evidence file {path}: format version {version} holds fingerprints of an "
             f"older scheme; run `{UPGRADE_COMMAND}` once to re-bind each record to its "
             "test's current code"
         )
-    return ledger
+    return ledger, files
 
 
 def load_any(path: Path) -> tuple[int, Ledger]:
     """The format version and ledger in ``path``, of any version this package reads."""
+    version, ledger, _ = _load(path)
+    return version, ledger
+
+
+def _load(path: Path) -> tuple[int, Ledger, Files]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return FORMAT_VERSION, {}
+        return FORMAT_VERSION, {}, {}
     except OSError as error:
         raise EvidenceError(f"evidence file {path}: cannot read it ({error})") from None
     try:
@@ -310,9 +365,14 @@ def load_any(path: Path) -> tuple[int, Ledger]:
     return _parse(text, str(path))
 
 
-def save(path: Path, ledger: Mapping[str, tuple[Record, ...]]) -> None:
-    """Write ``ledger`` to ``path`` atomically, keeping the permissions of the old file."""
-    data = dumps(ledger).encode("utf-8")
+def save(
+    path: Path,
+    ledger: Mapping[str, tuple[Record, ...]],
+    files: Mapping[str, tuple[str, ...]] | None = None,
+) -> None:
+    """Write ``ledger`` (and ``files``) to ``path`` atomically, keeping the permissions of
+    the old file."""
+    data = dumps(ledger, files).encode("utf-8")
     try:
         mode = path.stat().st_mode & 0o7777
     except OSError:
@@ -430,14 +490,14 @@ def update(
     path: Path,
     changes: Changes,
     timeout: float = LOCK_TIMEOUT,
-    known: tuple[Signature | None, Ledger] | None = None,
+    known: tuple[Signature | None, Ledger, Files] | None = None,
 ) -> bool:
     """Apply ``changes`` to the file as it is on disk now; True if it was written.
 
-    ``known`` is the ledger read earlier with the file's signature at the time: when the
-    file has not changed since, it is not read again. Raises ``EvidenceError`` when the
-    file cannot be read (it is then left alone), cannot be written, or its lock cannot be
-    had within ``timeout`` seconds.
+    ``known`` is the ledger and file lines read earlier with the file's signature at the
+    time: when the file has not changed since, it is not read again. Raises
+    ``EvidenceError`` when the file cannot be read (it is then left alone), cannot be
+    written, or its lock cannot be had within ``timeout`` seconds.
     """
     if not changes:
         return False
@@ -445,9 +505,14 @@ def update(
         if path.parent.is_dir():
             _remove_leftovers(path)
         now = signature(path)
-        on_disk = known[1] if known is not None and known[0] == now else load(path)
-        updated = apply(on_disk, changes)
-        if now is not None and updated == on_disk:
+        if known is not None and known[0] == now:
+            on_disk, files = known[1], known[2]
+        else:
+            on_disk, files = load_with_files(path)
+        updated, updated_files = apply(on_disk, changes), apply_files(files, changes)
+        if now is None and not updated:  # file lines alone never make a file
             return False
-        save(path, updated)
+        if now is not None and updated == on_disk and updated_files == files:
+            return False
+        save(path, updated, updated_files)
         return True

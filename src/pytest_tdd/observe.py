@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import gc
-import hashlib
 import importlib.util
 import inspect
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pytest_tdd import closure, identity
+from pytest_tdd import closure, identity, memo
 from pytest_tdd.phases import Identity, Observation, Result
 from pytest_tdd.reasons import Failure
 
@@ -56,6 +55,7 @@ class SourceCache:
         self.scheme = scheme
         self.keep = keep  # keep what a cache would store (there is a cache to write)
         self._indexes: dict[str, identity.SourceIndex | None] = {}
+        self.contents: dict[str, str] = {}  # file -> the content_hash its index is of
         self._stored: dict[str, Any] = {}
         # Closure indexes of the files parsed here, for a ClosureCache to share.
         self.modules: dict[str, closure.ModuleIndex | None] = {}
@@ -74,7 +74,7 @@ class SourceCache:
         except OSError:
             data = None
         if data is not None:
-            digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+            digest = self.contents[filename] = memo.content_hash(data)
             entry = self._stored.get(filename)
             if entry is not None and entry["hash"] == digest:
                 index = identity.SourceIndex({int(k): v for k, v in entry["lines"].items()})
@@ -100,11 +100,18 @@ class SourceCache:
                     self.modules[filename] = closure.index_tree(tree, shared)
         return identity.index_tree(tree, scheme=self.scheme)
 
+    def trust(self, filename: str, content: str, fingerprints: Mapping[int, str]) -> None:
+        """Take ``fingerprints`` (by line) as the index of ``filename``, whose content is
+        ``content``: vouched for by the evidence file's file line."""
+        self._indexes[filename] = identity.SourceIndex(fingerprints)
+        self.contents[filename] = content
+
     def release(self) -> None:
         """Forget the indexes of this run (collection is done); a file asked for again is
         read again."""
         self._indexes.clear()
         self.modules.clear()
+        self.contents.clear()
 
     def stored(self) -> dict[str, Any]:
         """What to keep for the next run: the entries of files that still exist."""
@@ -227,6 +234,8 @@ class Sighting:
     empty: set[str] = field(default_factory=set)  # tests whose body is empty (adopt only)
     # nodeid -> (rootdir-relative file, first line, last line); diff contexts only
     spans: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    # test file -> the digest of its file line, for the files collected in full
+    memo: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -239,6 +248,7 @@ class Sighting:
             "source_tests": self.source_tests,
             "empty": sorted(self.empty),
             "spans": self.spans,
+            "memo": self.memo,
         }
 
     def merge(self, data: dict[str, Any]) -> None:
@@ -251,6 +261,7 @@ class Sighting:
         self.source_tests.update(data["source_tests"])
         self.empty.update(data["empty"])
         self.spans.update({k: tuple(v) for k, v in data["spans"].items()})
+        self.memo.update(data["memo"])
 
     def unrun(self) -> list[Observation]:
         """Every test this process collected, as an observation before any ran."""

@@ -101,9 +101,7 @@ def summary_line(phase: Phase, judgement: Judgement, failing: int = 0) -> str:
     kept = sum(1 for v in verdicts if v.verdict != "exempt") - turned
     kept_text = f"{plural(kept, 'test')} kept {'its' if kept == 1 else 'their'} evidence"
     if turned:
-        return (
-            f"tdd: {phase} holds: {plural(turned, 'test')} turned green, {kept_text}"
-        )
+        return f"tdd: {phase} holds: {plural(turned, 'test')} turned green, {kept_text}"
     return f"tdd: {phase} holds: {kept_text}"
 
 

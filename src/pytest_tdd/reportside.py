@@ -65,11 +65,12 @@ class ReportSide:
         # test, and kept for the judgement at the end, which reads it again only if the
         # file changed meanwhile (another run wrote it).
         self.ledger: evidence.Ledger = {}
+        self.files: evidence.Files = {}  # its file lines
         self.loaded: evidence.Signature | None = None  # the file's version when read
         if settings.records:
             try:
                 self.loaded = evidence.signature(settings.state_file)  # before reading
-                self.ledger = evidence.load(settings.state_file)
+                self.ledger, self.files = evidence.load_with_files(settings.state_file)
             except evidence.EvidenceError as error:
                 raise pytest.UsageError(
                     f"{error}\nThe file was left as it is: fix it, or restore it from git."
@@ -161,7 +162,8 @@ class ReportSide:
         try:
             now = evidence.signature(settings.state_file)  # before reading
             if now != self.loaded:
-                self.loaded, self.ledger = now, evidence.load(settings.state_file)
+                self.ledger, self.files = evidence.load_with_files(settings.state_file)
+                self.loaded = now
         except evidence.EvidenceError as error:  # spoilt during the run: never overwrite
             self.problems.append(f"{error}; the tests ran, but their evidence was not saved")
             return
@@ -188,6 +190,7 @@ class ReportSide:
             )
         self.judgement = judgement
         self._prune(judgement, missing, complete)
+        self._file_lines(judgement.changes, complete)
         self._save(judgement.changes)
         expected = phases.expected_failures(
             settings.phase, judgement, self.outcomes.failed_reports, self.sighting.modules()
@@ -220,13 +223,24 @@ class ReportSide:
         )
         judgement.changes.drop |= stale - judgement.changes.put.keys()
 
+    def _file_lines(self, changes: evidence.Changes, complete: set[str]) -> None:
+        """Put the file line of each test file collected in full, drop those of files
+        that are gone."""
+        for path, digest in self.sighting.memo.items():
+            if path in complete and self.files.get(path) != (digest,):
+                changes.files[path] = digest
+        root = self.settings.rootpath
+        for path in self.files:
+            if path not in self.sighting.files and not (root / path).exists():
+                changes.files[path] = None
+
     def _save(self, changes: evidence.Changes) -> None:
         try:
             evidence.update(
                 self.settings.state_file,
                 changes,
                 self.settings.lock_timeout,
-                known=(self.loaded, self.ledger),
+                known=(self.loaded, self.ledger, self.files),
             )
         except evidence.EvidenceError as error:
             self.problems.append(f"{error}; the tests ran, but their evidence was not saved")

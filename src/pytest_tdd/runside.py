@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 
-from pytest_tdd import closure, evidence, identity, phases
+from pytest_tdd import closure, evidence, identity, memo, phases
 from pytest_tdd.observe import (
     CACHE_KEY,
     FAILURE_ATTR,
     NEW_ATTR,
     Sighting,
     SourceCache,
+    code_of,
     exempt_reason,
     failure_to_dict,
     gc_paused,
@@ -108,6 +109,7 @@ class RunSide:
         self.pending: dict[tuple[str, str], BaseException] = {}
         self.new: frozenset[str] = frozenset()  # tests without evidence (red runs only)
         self.ledger: evidence.Ledger | None = None  # read when collection is done
+        self.files: evidence.Files = {}  # and its file lines
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         nodeid = report.nodeid
@@ -186,6 +188,9 @@ class RunSide:
         # The test modules are imported now; each file is parsed once for both.
         closures = closure.ClosureCache(self.sources.modules)
         ledger = self._ledger()
+        functions = self._functions(session.items)
+        if ledger is not None and self.files:
+            self._take_file_lines(functions, ledger)
         for item in session.items:
             found = identify(item, self.sources)
             held = ledger.get(item.nodeid, ()) if ledger is not None else ()
@@ -209,6 +214,60 @@ class RunSide:
                     with contextlib.suppress(ValueError):
                         relative = Path(path).relative_to(self.settings.rootpath).as_posix()
                         self.sighting.spans[item.nodeid] = (relative, first, last)
+        self._make_file_lines(functions)
+
+    def _rootdir_path(self, filename: str) -> str | None:
+        root = str(self.settings.rootpath) + os.sep
+        return filename[len(root) :].replace(os.sep, "/") if filename.startswith(root) else None
+
+    def _functions(self, items: Iterable[pytest.Item]) -> dict[str, dict[int, list[str]]]:
+        """The test functions collected: file -> line -> the ids of its tests."""
+        found: dict[str, dict[int, list[str]]] = {}
+        for item in items:
+            code = code_of(item) if isinstance(item, pytest.Function) else None
+            if code is not None:
+                at = found.setdefault(code.co_filename, {})
+                at.setdefault(code.co_firstlineno, []).append(item.nodeid)
+        return found
+
+    def _take_file_lines(
+        self, lines: dict[str, dict[int, list[str]]], ledger: evidence.Ledger
+    ) -> None:
+        """Take the fingerprints of each file the evidence vouches for (``memo``)."""
+        for filename, by_line in lines.items():
+            relative = self._rootdir_path(filename)
+            held = self.files.get(relative) if relative is not None else None
+            if not held:
+                continue
+            guessed = memo.guess(
+                {
+                    line: {r.fingerprint for nodeid in ids for r in ledger.get(nodeid, ())}
+                    for line, ids in by_line.items()
+                }
+            )
+            if guessed is None:
+                continue
+            try:
+                content = memo.content_hash(Path(filename).read_bytes())
+            except OSError:
+                continue
+            if memo.digest(content, guessed) in held:
+                self.sources.trust(filename, content, guessed)
+
+    def _make_file_lines(self, lines: dict[str, dict[int, list[str]]]) -> None:
+        """The digest of each test file collected in full, for its file line."""
+        partial = self.sighting.partial | self.selection.files
+        for filename, by_line in lines.items():
+            relative = self._rootdir_path(filename)
+            if relative is None or relative in partial or relative not in self.sighting.files:
+                continue
+            index = self.sources.index(filename)
+            content = self.sources.contents.get(filename)
+            if index is None or content is None:
+                continue
+            fingerprints = {line: index.at_line(line) for line in by_line}
+            if all(fingerprints.values()):
+                self.sighting.memo[relative] = memo.digest(content, fingerprints)  # type: ignore[arg-type]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
@@ -222,10 +281,10 @@ class RunSide:
             for name in ("tdd-report", "tdd-status"):  # in this process
                 plugin = self.config.pluginmanager.getplugin(name)
                 if plugin is not None:
-                    self.ledger = plugin.ledger
+                    self.ledger, self.files = plugin.ledger, plugin.files
                     return self.ledger
             with contextlib.suppress(evidence.EvidenceError):
-                self.ledger = evidence.load(self.settings.state_file)
+                self.ledger, self.files = evidence.load_with_files(self.settings.state_file)
         return self.ledger
 
     def _without_evidence(self) -> frozenset[str]:

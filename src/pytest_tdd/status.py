@@ -148,7 +148,7 @@ class Status:
         self.settings = settings
         self.sighting = sighting
         try:
-            self.ledger = evidence.load(settings.state_file)
+            self.ledger, self.files = evidence.load_with_files(settings.state_file)
         except evidence.EvidenceError as error:
             raise pytest.UsageError(
                 f"{error}\nThe file was left as it is: fix it, or restore it from git."
