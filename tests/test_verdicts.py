@@ -378,3 +378,20 @@ def test_a_record_added_meanwhile_for_a_test_written_after_collection_is_kept(
     tdd.makepyfile(test_race=RACING)
     tdd.runpytest("--tdd-adopt")
     assert "test_race.py::test_written_meanwhile" in ledger(tdd)
+
+
+def test_tdd_exempt_applies_from_a_module_a_class_and_a_parameter_set(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(
+        test_module="import pytest\n\npytestmark = pytest.mark.tdd_exempt('generated')\n\n"
+        "def test_m():\n    assert 1\n",
+        test_class="import pytest\n\n@pytest.mark.tdd_exempt('smoke')\nclass TestC:\n"
+        "    def test_c(self):\n        assert 1\n",
+        test_param="import pytest\n\n@pytest.mark.parametrize('v', [1, pytest.param(2, "
+        "marks=pytest.mark.tdd_exempt('flaky service'))])\ndef test_p(v):\n    assert v\n",
+    )
+    result = tdd.runpytest("--tdd-phase=green")
+    assert result.ret == FAILED  # test_p[1] alone is judged: never red
+    result.stdout.fnmatch_lines(["tdd: green fails: 1 violation (never-red 1)"])
+    assert "NEVER-RED test_param.py::test_p[1]" in result.stdout.str()

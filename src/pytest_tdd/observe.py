@@ -136,15 +136,24 @@ def gc_paused() -> Iterator[None]:
 def code_of(item: pytest.Item) -> CodeType | None:
     """The code object of a test function (behind its decorators), if it has one."""
     function = getattr(item, "function", None)
-    code = getattr(inspect.unwrap(function), "__code__", None) if function else None
+    if function is None:
+        return None
+    if hasattr(function, "__wrapped__"):
+        function = inspect.unwrap(function)
+    code = getattr(function, "__code__", None)
     return code if isinstance(code, CodeType) else None
 
 
-def identify(item: pytest.Item, sources: SourceCache) -> Identity:
-    """The identity of a collected test: its code's fingerprint and its case's values."""
+_NO_CODE: Any = object()
+
+
+def identify(item: pytest.Item, sources: SourceCache, code: Any = _NO_CODE) -> Identity:
+    """The identity of a collected test: its code's fingerprint and its case's values
+    (``code``: its ``code_of``, when the caller has it already)."""
     fingerprint = None
     if isinstance(item, pytest.Function):
-        code = code_of(item)
+        if code is _NO_CODE:
+            code = code_of(item)
         if code is not None:
             index = sources.index(code.co_filename)
             fingerprint = index.at_line(code.co_firstlineno) if index else None
@@ -194,6 +203,10 @@ def span(item: pytest.Item) -> tuple[str, int, int] | None:
 
 
 def exempt_reason(item: pytest.Item) -> str | None:
+    # A node's keywords hold the names of its markers and its parents' (a dictionary
+    # lookup per node): the quick answer for the many tests without the marker.
+    if "tdd_exempt" not in item.keywords:
+        return None
     marker = item.get_closest_marker("tdd_exempt")
     if marker is None:
         return None

@@ -50,7 +50,7 @@ PROVEN_RED: frozenset[Word] = frozenset({"recorded-red", "red"})
 _RANK = {"green": 3, "legacy": 2, "red": 1}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """What evidence is bound to: the test function's fingerprint, for a parametrized
     case the fingerprint of its own parameter values, and a digest of the test code it
@@ -82,7 +82,7 @@ def needs_deps(records: Iterable[Record], fingerprint: str, case: str | None) ->
     return not matched
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One test as this run saw it."""
 
@@ -100,7 +100,7 @@ class Violation:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     nodeid: str
     verdict: Word
@@ -131,8 +131,7 @@ class Judgement:
 
 
 def _best(records: Iterable[Record]) -> Record | None:
-    ranked = sorted(records, key=lambda r: _RANK[r.status], reverse=True)
-    return ranked[0] if ranked else None
+    return max(records, key=lambda r: _RANK[r.status], default=None)
 
 
 def _base_id(nodeid: str) -> str:
@@ -143,7 +142,7 @@ def _key(record: Record) -> tuple[str, str | None]:
     return (record.fingerprint, record.case)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Match:
     record: Record | None
     state: State
@@ -177,11 +176,19 @@ class _Matcher:
         self.observed = set(self.now.values())
         self.files = {_file_of(nodeid) for nodeid in self.now}
         self.missing_files = missing_files
-        # Plain tuples as keys: the garbage collector does not track them.
-        self.by_identity: dict[tuple[str, str | None], list[Record]] = {}
-        for nodeid in sorted(ledger):
-            for record in ledger[nodeid]:
-                self.by_identity.setdefault(_key(record), []).append(record)
+        self._by_identity: dict[tuple[str, str | None], list[Record]] | None = None
+
+    @property
+    def by_identity(self) -> dict[tuple[str, str | None], list[Record]]:
+        """Every record by its code, built when a test is first not found under its id
+        (a finished suite never needs it)."""
+        if self._by_identity is None:
+            # Plain tuples as keys: the garbage collector does not track them.
+            self._by_identity = {}
+            for nodeid in sorted(self.ledger):
+                for record in self.ledger[nodeid]:
+                    self._by_identity.setdefault(_key(record), []).append(record)
+        return self._by_identity
 
     def _moved(self, record: Record) -> bool:
         """Has the code of ``record`` left its id? Its id now holds other code (a shifted

@@ -13,6 +13,7 @@ import os
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import pytest
@@ -188,11 +189,13 @@ class RunSide:
         # The test modules are imported now; each file is parsed once for both.
         closures = closure.ClosureCache(self.sources.modules)
         ledger = self._ledger()
-        functions = self._functions(session.items)
+        items = session.items
+        codes = {i.nodeid: code_of(i) for i in items if isinstance(i, pytest.Function)}
+        functions = self._functions(session.items, codes)
         if ledger is not None and self.files:
             self._take_file_lines(functions, ledger)
         for item in session.items:
-            found = identify(item, self.sources)
+            found = identify(item, self.sources, codes.get(item.nodeid))
             held = ledger.get(item.nodeid, ()) if ledger is not None else ()
             deps = (
                 closure.dependency_digest(item, closures, self.settings.rootpath)
@@ -220,11 +223,13 @@ class RunSide:
         root = str(self.settings.rootpath) + os.sep
         return filename[len(root) :].replace(os.sep, "/") if filename.startswith(root) else None
 
-    def _functions(self, items: Iterable[pytest.Item]) -> dict[str, dict[int, list[str]]]:
+    def _functions(
+        self, items: Iterable[pytest.Item], codes: dict[str, CodeType | None]
+    ) -> dict[str, dict[int, list[str]]]:
         """The test functions collected: file -> line -> the ids of its tests."""
         found: dict[str, dict[int, list[str]]] = {}
         for item in items:
-            code = code_of(item) if isinstance(item, pytest.Function) else None
+            code = codes.get(item.nodeid)
             if code is not None:
                 at = found.setdefault(code.co_filename, {})
                 at.setdefault(code.co_firstlineno, []).append(item.nodeid)
