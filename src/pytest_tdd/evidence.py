@@ -118,7 +118,7 @@ def apply(ledger: Mapping[str, tuple[Record, ...]], changes: Changes) -> Ledger:
 
 
 _KEYS = frozenset(_FIELDS)
-_STATUS_SET = frozenset(STATUSES)
+_STATUSES = {status: status for status in STATUSES}
 _quote = json.encoder.encode_basestring  # JSON string syntax, non-ASCII kept as it is
 # Characters that some tools take for line breaks; they can only stand inside JSON strings.
 _LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -197,7 +197,7 @@ def _record(data: object, source: str, number: int) -> Record:
         and "id" in data
         and "fp" in data
         and type(data.get("status")) is str
-        and data["status"] in _STATUS_SET
+        and data["status"] in _STATUSES
         and _all_strings(data.values())
     ):
         get = data.get
@@ -205,7 +205,7 @@ def _record(data: object, source: str, number: int) -> Record:
             Record,
             (
                 data["id"],
-                data["status"],
+                _STATUSES[data["status"]],  # one string per status, not one per record
                 data["fp"],
                 get("case"),
                 get("kind"),
@@ -362,6 +362,7 @@ def _load(path: Path) -> tuple[int, Ledger, Files]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise EvidenceError(f"evidence file {path}: not UTF-8 text ({error})") from None
+    del raw  # the text alone while the records are built
     return _parse(text, str(path))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pytest_tdd.evidence import Changes, Record
@@ -166,29 +167,40 @@ class _Matcher:
     def __init__(
         self,
         ledger: Mapping[str, tuple[Record, ...]],
-        observations: Iterable[Observation],
+        observations: Sequence[Observation],
         missing_files: Collection[str] = (),
         complete_files: Collection[str] = (),
     ) -> None:
         self.ledger = ledger
+        self.observations = observations
         self.complete_files = complete_files
-        self.now = {o.nodeid: (o.identity.fingerprint, o.identity.case) for o in observations}
-        self.observed = set(self.now.values())
-        self.files = {_file_of(nodeid) for nodeid in self.now}
         self.missing_files = missing_files
-        self._by_identity: dict[tuple[str, str | None], list[Record]] | None = None
 
-    @property
+    # The indexes below are built the first time a test is not found under its id with
+    # the same code (a new, changed, renamed or moved test): a finished suite needs none.
+
+    @cached_property
+    def now(self) -> dict[str, tuple[str, str | None]]:
+        """Each observed test's code, by id."""
+        return {o.nodeid: (o.identity.fingerprint, o.identity.case) for o in self.observations}
+
+    @cached_property
+    def observed(self) -> set[tuple[str, str | None]]:
+        return set(self.now.values())
+
+    @cached_property
+    def files(self) -> set[str]:
+        return {_file_of(nodeid) for nodeid in self.now}
+
+    @cached_property
     def by_identity(self) -> dict[tuple[str, str | None], list[Record]]:
-        """Every record by its code, built when a test is first not found under its id
-        (a finished suite never needs it)."""
-        if self._by_identity is None:
-            # Plain tuples as keys: the garbage collector does not track them.
-            self._by_identity = {}
-            for nodeid in sorted(self.ledger):
-                for record in self.ledger[nodeid]:
-                    self._by_identity.setdefault(_key(record), []).append(record)
-        return self._by_identity
+        """Every record by its code."""
+        # Plain tuples as keys: the garbage collector does not track them.
+        found: dict[tuple[str, str | None], list[Record]] = {}
+        for nodeid in sorted(self.ledger):
+            for record in self.ledger[nodeid]:
+                found.setdefault(_key(record), []).append(record)
+        return found
 
     def _moved(self, record: Record) -> bool:
         """Has the code of ``record`` left its id? Its id now holds other code (a shifted

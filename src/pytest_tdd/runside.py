@@ -277,6 +277,7 @@ class RunSide:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         self.sources.release()  # every pytest_collection_finish has run (verify's too)
+        self.ledger, self.files = None, {}  # the report side keeps its own
 
     def _ledger(self) -> evidence.Ledger | None:
         """The evidence as read at the start: by the report side or the status view of
