@@ -194,3 +194,15 @@ def test_released_indexes_are_computed_again_when_asked(tmp_path: Path) -> None:
     assert again is not None
     assert first is not None
     assert again.by_line == first.by_line
+
+
+def test_a_line_that_trusted_fingerprints_miss_is_fingerprinted_from_the_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "test_a.py"
+    path.write_text("def test_a():\n    assert 1\n\n\ndef test_b():\n    assert 2\n")
+    real = identity.index_source(path.read_text(), scheme=identity.SCHEME).by_line
+    sources = observe.SourceCache()
+    sources.trust(str(path), "content", {1: real[1]})  # what the file line vouched for
+    assert sources.fingerprint(str(path), 1) == real[1]
+    assert sources.fingerprint(str(path), 5) == real[5]  # a test the guess did not cover

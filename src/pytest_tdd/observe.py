@@ -55,6 +55,7 @@ class SourceCache:
         self.scheme = scheme
         self.keep = keep  # keep what a cache would store (there is a cache to write)
         self._indexes: dict[str, identity.SourceIndex | None] = {}
+        self._trusted: set[str] = set()  # files whose index is what a file line vouched for
         self.contents: dict[str, str] = {}  # file -> the content_hash its index is of
         self._stored: dict[str, Any] = {}
         # Closure indexes of the files parsed here, for a ClosureCache to share.
@@ -104,12 +105,27 @@ class SourceCache:
         """Take ``fingerprints`` (by line) as the index of ``filename``, whose content is
         ``content``: vouched for by the evidence file's file line."""
         self._indexes[filename] = identity.SourceIndex(fingerprints)
+        self._trusted.add(filename)
         self.contents[filename] = content
+
+    def fingerprint(self, filename: str, line: int) -> str | None:
+        """The fingerprint of the function at ``line`` of ``filename``. A line that the
+        trusted fingerprints do not hold (a test the file line's guess did not cover: one
+        deselected, say) is looked up in the file itself."""
+        index = self.index(filename)
+        found = index.at_line(line) if index is not None else None
+        if found is None and filename in self._trusted:
+            self._trusted.discard(filename)
+            del self._indexes[filename]
+            index = self.index(filename)
+            found = index.at_line(line) if index is not None else None
+        return found
 
     def release(self) -> None:
         """Forget the indexes of this run (collection is done); a file asked for again is
         read again."""
         self._indexes.clear()
+        self._trusted.clear()
         self.modules.clear()
         self.contents.clear()
 
@@ -155,8 +171,7 @@ def identify(item: pytest.Item, sources: SourceCache, code: Any = _NO_CODE) -> I
         if code is _NO_CODE:
             code = code_of(item)
         if code is not None:
-            index = sources.index(code.co_filename)
-            fingerprint = index.at_line(code.co_firstlineno) if index else None
+            fingerprint = sources.fingerprint(code.co_filename, code.co_firstlineno)
         callspec = getattr(item, "callspec", None)
         case = identity.case_fingerprint(callspec.params) if callspec is not None else None
         if fingerprint is not None:
