@@ -26,6 +26,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -291,6 +292,17 @@ def _file_line(data: dict[str, Any], files: Files, source: str, number: int) -> 
         files[path] = (*held, digest)
 
 
+# A record line exactly as ``_line`` writes it, whose strings hold no escape: what JSON
+# reads from it is the text between the quotes. Any other line goes through the JSON
+# scanner and ``_record``, which read it, or refuse it, as ``json.loads`` would.
+_STRING = r'"([^"\\\x00-\x1f]*)"'
+_CANONICAL = re.compile(
+    rf'\{{"id": {_STRING}, "status": "(red|green|legacy)", "fp": {_STRING}'
+    rf'(?:, "case": {_STRING})?(?:, "deps": {_STRING})?(?:, "kind": {_STRING})?'
+    rf'(?:, "exc": {_STRING})?(?:, "msg": {_STRING})?(?:, "head": {_STRING})?\}}'
+).fullmatch
+
+
 def _parse(text: str, source: str) -> tuple[int, Ledger, Files]:
     ledger: Ledger = {}
     files: Files = {}
@@ -302,6 +314,20 @@ def _parse(text: str, source: str) -> tuple[int, Ledger, Files]:
         line = raw[:-1] if raw.endswith("\r") else raw
         if not line or line.isspace():
             continue
+        if version:
+            canonical = _CANONICAL(line)
+            if canonical is not None:  # a record as ``dumps`` writes it, without escapes
+                nodeid, status, fp, case, deps, kind, exception, message, head = canonical.groups()
+                record = _new_record(
+                    Record,
+                    (nodeid, _STATUSES[status], fp, case, kind, exception, message, head, deps),
+                )
+                candidates = ledger.get(nodeid)
+                if candidates is None:
+                    ledger[nodeid] = (record,)
+                elif record not in candidates:
+                    ledger[nodeid] = (*candidates, record)
+                continue
         # The C scanner alone (what json.loads calls after its checks) for a line that is
         # one JSON value and nothing else; json.loads for any other line, so that it is
         # read, or refused, as json.loads reads or refuses it.
