@@ -21,7 +21,9 @@ Figures, per size and variant:
 
 * wall time: median (min-max), and green's overhead against plain of the same mode as the
   ratio of the medians and as the median of the per-round ratios;
-* CPU time of the whole process tree (``os.wait4``), median, and its overhead;
+* CPU time of the whole process tree (``os.wait4``), median, and its overhead, as measured
+  and net of the probe's own cost (below: its wrapper and clock calls, calibrated per
+  call at start, times the calls it made), which the wall time also carries;
 * **plugin CPU share**: the CPU time spent inside pytest-tdd's own hook functions, over the
   run's CPU time. A probe plugin (``-p tddbench_probe``, loaded in plain runs too) wraps
   every hook implementation of pytest-tdd's plugin objects in every process (controller and
@@ -120,16 +122,24 @@ def _timed_generator(function, name):  # wrapper=True and hookwrapper=True hooks
 
 
 def _calibrate(calls=20000):
-    noop = _timed(lambda: None)
+    """The probe's cost per call: what its own clock reads inside (``bias``, taken off
+    the hook time) and all it adds to the process (``cost``, wrapper and clock calls)."""
+    bare = lambda: None
+    noop = _timed(bare)
+    start = time.process_time()
+    for _ in range(calls):
+        bare()
+    middle = time.process_time()
     for _ in range(calls):
         noop()
+    cost = max(0.0, (time.process_time() - middle) - (middle - start)) / calls
     bias = _spent[0] / _spent[1]
     _spent[:] = [0.0, 0]
     _by_hook.clear()
-    return bias
+    return bias, cost
 
 
-_BIAS = _calibrate()
+_BIAS, _COST = _calibrate()
 
 
 def pytest_plugin_registered(plugin, manager):
@@ -153,6 +163,7 @@ def pytest_unconfigure(config):
         "worker": hasattr(config, "workerinput"),
         "hook_cpu": max(0.0, _spent[0] - _BIAS * _spent[1]),
         "calls": _spent[1],
+        "probe_cpu": _COST * _spent[1],
         "hooks": {k: max(0.0, v[0] - _BIAS * v[1]) for k, v in _by_hook.items()},
         "maxrss_kib": usage.ru_maxrss,
     }
@@ -236,6 +247,10 @@ class Run:
     def plugin_cpu(self, import_cpu: float, tdd: bool) -> float:
         hooks = sum(float(str(p["hook_cpu"])) for p in self.processes)
         return hooks + (import_cpu * len(self.processes) if tdd else 0.0)
+
+    def probe_cpu(self) -> float:
+        """What the probe itself added to the run (its calibrated cost per call)."""
+        return sum(float(str(p.get("probe_cpu", 0.0))) for p in self.processes)
 
     def hooks(self) -> dict[str, float]:
         """CPU seconds per hook implementation, summed over the processes."""
@@ -360,6 +375,11 @@ class Figures:
     def overhead(self, variant: Variant, what: str = "wall") -> float:
         return self.median(variant.name, what) / self.median(variant.baseline, what) - 1
 
+    def net_overhead(self, variant: Variant) -> float:
+        """The CPU overhead less what the probe itself added to the runs."""
+        net = statistics.median(run.cpu - run.probe_cpu() for run in self.runs[variant.name])
+        return float(net) / self.median(variant.baseline, "cpu") - 1
+
     def round_overhead(self, variant: Variant) -> float:
         pairs = zip(self.runs[variant.name], self.runs[variant.baseline], strict=True)
         return statistics.median(run.wall / base.wall - 1 for run, base in pairs)
@@ -383,7 +403,8 @@ def print_figures(figures: Figures, workers: int) -> None:
     print(
         f"\n-- {figures.size} tests, {len(figures.runs['plain'])} runs per variant\n"
         f"{'variant':<12} {'wall s':>7} {'min-max':>13} {'overhead':>9} {'per-round':>9} "
-        f"{'cpu s':>7} {'cpu +':>7} {'plugin cpu s':>12} {'share':>6} {'peak MiB':>9} "
+        f"{'cpu s':>7} {'cpu +':>7} {'net +':>7} {'plugin cpu s':>12} {'share':>6} "
+        f"{'peak MiB':>9} "
         f"{'worker MiB':>10}"
     )
     for variant in [v for v in variants(workers, warm=True) if v.name in figures.runs]:
@@ -392,11 +413,12 @@ def print_figures(figures: Figures, workers: int) -> None:
         over = f"{figures.overhead(variant):+.1%}" if judged else "-"
         rounds = f"{figures.round_overhead(variant):+.1%}" if judged else "-"
         cpu_over = f"{figures.overhead(variant, 'cpu'):+.1%}" if judged else "-"
+        net = f"{figures.net_overhead(variant):+.1%}" if judged else "-"
         worker = f"{figures.peak(variant, True):.1f}" if variant.workers else "-"
         print(
             f"{variant.name:<12} {figures.median(variant.name, 'wall'):>7.2f} "
             f"{min(walls):>6.2f}-{max(walls):<6.2f} {over:>9} {rounds:>9} "
-            f"{figures.median(variant.name, 'cpu'):>7.2f} {cpu_over:>7} "
+            f"{figures.median(variant.name, 'cpu'):>7.2f} {cpu_over:>7} {net:>7} "
             f"{figures.plugin_cpu(variant):>12.3f} {figures.share(variant):>6.2%} "
             f"{figures.peak(variant, False):>9.1f} {worker:>10}"
         )

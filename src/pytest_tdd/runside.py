@@ -191,10 +191,10 @@ class RunSide:
         ledger = self._ledger()
         items = session.items
         codes = {i.nodeid: code_of(i) for i in items if isinstance(i, pytest.Function)}
-        functions = self._functions(session.items, codes)
+        functions = self._functions(items, codes)
         if ledger is not None and self.files:
             self._take_file_lines(functions, ledger)
-        for item in session.items:
+        for item in items:
             found = identify(item, self.sources, codes.get(item.nodeid))
             held = ledger.get(item.nodeid, ()) if ledger is not None else ()
             deps = (
