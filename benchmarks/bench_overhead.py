@@ -72,6 +72,7 @@ TARGET_EVIDENCE = 0.2  # seconds, evidence load + save of 50k records
 CASES = 4
 CLEARED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_TDD_PHASE", "PYTHONDONTWRITEBYTECODE")
 CHECKOUT = Path(__file__).resolve().parents[1]
+EVIDENCE = "tdd-evidence.jsonl"
 
 PROBE = '''"""bench_overhead's probe: CPU time in pytest-tdd's hooks, and peak memory."""
 import json, os, resource, time
@@ -341,9 +342,10 @@ class Bench:
         for number in range(self.options.repeat):
             for variant in order if number % 2 == 0 else order[::-1]:
                 log = logs / f"{size}-{variant.name.replace(' ', '')}-{number}.log"
-                if variant.parse_all:
-                    drop_file_lines(project / "tdd-evidence.jsonl")
+                kept = drop_file_lines(project / EVIDENCE) if variant.parse_all else None
                 run, code, output = self.pytest(variant.args, project, log)
+                if kept is not None:  # the other variants run with the file lines
+                    (project / EVIDENCE).write_text(kept, "utf-8")
                 self.check(f"{size} tests, {variant.name}, round {number + 1}", code, output, size)
                 runs.setdefault(variant.name, []).append(run)
             walls = "  ".join(f"{v.name} {runs[v.name][-1].wall:.2f}" for v in order)
@@ -352,11 +354,13 @@ class Bench:
         return runs
 
 
-def drop_file_lines(path: Path) -> None:
-    """The evidence without its file lines: the next run parses every test file (and
-    writes them back)."""
-    lines = path.read_text("utf-8").splitlines(keepends=True)
+def drop_file_lines(path: Path) -> str:
+    """Take the file lines out of the evidence (the next run parses every test file);
+    return the text as it was."""
+    text = path.read_text("utf-8")
+    lines = text.splitlines(keepends=True)
     path.write_text("".join(line for line in lines if not line.startswith('{"file"')), "utf-8")
+    return text
 
 
 # -- figures ----------------------------------------------------------------------------

@@ -81,3 +81,15 @@ def test_workers_send_what_the_file_lines_need(tdd: pytest.Pytester) -> None:
     (tdd.path / EVIDENCE).unlink()
     tdd.runpytest("--tdd-adopt", "-n", "2")
     assert sorted(file_lines(tdd)) == ["test_calc.py", "test_other.py"]
+
+
+def test_a_run_that_changes_no_record_leaves_the_evidence_file_as_it_is(
+    tdd: pytest.Pytester,
+) -> None:
+    """A test file edited without a record to change (a refactor, a comment) does not make
+    the gate rewrite the evidence: a pre-commit hook that modifies files fails."""
+    reach_green(tdd)
+    before = (tdd.path / EVIDENCE).read_bytes()
+    tdd.makepyfile(test_calc="# checks calc.add\n" + TEST_ADD)
+    assert tdd.runpytest("--tdd-phase=refactor").ret == OK
+    assert (tdd.path / EVIDENCE).read_bytes() == before

@@ -190,7 +190,8 @@ class ReportSide:
             )
         self.judgement = judgement
         self._prune(judgement, missing, complete)
-        self._file_lines(judgement.changes, complete)
+        if judgement.changes:  # file lines ride along: they never rewrite the file alone
+            self._file_lines(judgement.changes, complete)
         self._save(judgement.changes)
         expected = phases.expected_failures(
             settings.phase, judgement, self.outcomes.failed_reports, self.sighting.modules()
@@ -225,7 +226,9 @@ class ReportSide:
 
     def _file_lines(self, changes: evidence.Changes, complete: set[str]) -> None:
         """Put the file line of each test file collected in full, drop those of files
-        that are gone."""
+        that are gone: when records change anyway. A run that changes no record leaves
+        the file as it is (a pre-commit hook that modifies a file fails), its stale file
+        lines costing a later run a parse, never a verdict."""
         for path, digest in self.sighting.memo.items():
             if path in complete and self.files.get(path) != (digest,):
                 changes.files[path] = digest
