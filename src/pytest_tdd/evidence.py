@@ -314,37 +314,30 @@ def _parse(text: str, source: str) -> tuple[int, Ledger, Files]:
         line = raw[:-1] if raw.endswith("\r") else raw
         if not line or line.isspace():
             continue
-        if version:
-            canonical = _CANONICAL(line)
-            if canonical is not None:  # a record as ``dumps`` writes it, without escapes
-                nodeid, status, fp, case, deps, kind, exception, message, head = canonical.groups()
-                record = _new_record(
-                    Record,
-                    (nodeid, _STATUSES[status], fp, case, kind, exception, message, head, deps),
-                )
-                candidates = ledger.get(nodeid)
-                if candidates is None:
-                    ledger[nodeid] = (record,)
-                elif record not in candidates:
-                    ledger[nodeid] = (*candidates, record)
+        canonical = _CANONICAL(line) if version else None
+        if canonical is not None:  # a record as ``dumps`` writes it, without escapes
+            nodeid, status, fp, case, deps, kind, exception, message, head = canonical.groups()
+            record = _new_record(
+                Record, (nodeid, _STATUSES[status], fp, case, kind, exception, message, head, deps)
+            )
+        else:
+            # The C scanner alone (what json.loads calls after its checks) for a line that
+            # is one JSON value and nothing else; json.loads for any other line, so that
+            # it is read, or refused, as json.loads reads or refuses it.
+            try:
+                data, end = scan(line, 0)
+                whole = end == len(line)
+            except (StopIteration, ValueError, RecursionError):
+                whole = False
+            if not whole:
+                data = _loads_line(line, source, number)
+            if not version:
+                version = _check_header(data, f"evidence file {source}: line {number}", source)
                 continue
-        # The C scanner alone (what json.loads calls after its checks) for a line that is
-        # one JSON value and nothing else; json.loads for any other line, so that it is
-        # read, or refused, as json.loads reads or refuses it.
-        try:
-            data, end = scan(line, 0)
-            whole = end == len(line)
-        except (StopIteration, ValueError, RecursionError):
-            whole = False
-        if not whole:
-            data = _loads_line(line, source, number)
-        if not version:
-            version = _check_header(data, f"evidence file {source}: line {number}", source)
-            continue
-        if type(data) is dict and "file" in data:
-            _file_line(data, files, source, number)
-            continue
-        record = _record(data, source, number)
+            if type(data) is dict and "file" in data:
+                _file_line(data, files, source, number)
+                continue
+            record = _record(data, source, number)
         candidates = ledger.get(record.nodeid)
         if candidates is None:
             ledger[record.nodeid] = (record,)

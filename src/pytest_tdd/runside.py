@@ -250,14 +250,8 @@ class RunSide:
                     for line, ids in by_line.items()
                 }
             )
-            if guessed is None:
-                continue
-            try:
-                content = memo.content_hash(Path(filename).read_bytes())
-            except OSError:
-                continue
-            if memo.digest(content, guessed) in held:
-                self.sources.trust(filename, content, guessed)
+            if guessed is not None:  # read once: trusted, or else parsed as identify would
+                self.sources.index(filename, vouched=(guessed, held))
 
     def _make_file_lines(self, lines: dict[str, dict[int, list[str]]]) -> None:
         """The digest of each test file collected in full, for its file line."""
