@@ -85,6 +85,25 @@ def test_without_a_phase_nothing_is_recorded_or_judged(tdd: pytest.Pytester) -> 
     result.stdout.no_fnmatch_line("*= tdd =*")
 
 
+def test_a_run_without_a_phase_imports_only_the_plugins_options(tdd: pytest.Pytester) -> None:
+    # Installed, the plugin is loaded into every pytest run; one without a phase (the
+    # everyday run) must not pay for importing the modules that judge and record.
+    tdd.makeconftest(
+        """
+        import sys
+
+        def pytest_unconfigure(config):
+            loaded = sorted(m for m in sys.modules if m.startswith("pytest_tdd."))
+            print("loaded:", " ".join(loaded))
+        """
+    )
+    tdd.makepyfile(test_x="def test_x():\n    assert 1\n")
+    result = tdd.runpytest_subprocess("-s")
+    assert result.ret == pytest.ExitCode.OK
+    line = next(text for text in result.outlines if text.startswith("loaded:"))
+    assert line.split()[1:] == ["pytest_tdd.plugin", "pytest_tdd.settings", "pytest_tdd.vocabulary"]
+
+
 def test_the_plugin_can_be_disabled(tdd: pytest.Pytester) -> None:
     tdd.makepyfile(test_x="def test_x():\n    assert 1\n")
     result = tdd.runpytest("-p", "no:tdd", "--help")

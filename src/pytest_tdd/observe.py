@@ -17,13 +17,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import CodeType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_tdd import closure, identity, memo
+from pytest_tdd import identity, memo
 from pytest_tdd.phases import Identity, Observation, Result
 from pytest_tdd.reasons import Failure
+
+if TYPE_CHECKING:
+    from pytest_tdd import closure
 
 FAILURE_ATTR = "tdd_failure"  # set on failed reports; reports travel to the controller
 NEW_ATTR = "tdd_new"  # set on the reports of a red run's tests that have no evidence
@@ -108,6 +111,8 @@ class SourceCache:
             with contextlib.suppress(SyntaxError, UnicodeDecodeError, ValueError, LookupError):
                 shared = importlib.util.decode_source(data)
                 if shared == text or shared == text.replace("\r\n", "\n").replace("\r", "\n"):
+                    from pytest_tdd import closure
+
                     self.modules[filename] = closure.index_tree(tree, shared)
         return identity.index_tree(tree, scheme=self.scheme)
 

@@ -14,9 +14,8 @@ from typing import Literal
 
 from pytest_tdd.evidence import Changes, Record
 from pytest_tdd.reasons import Failure
+from pytest_tdd.vocabulary import Phase
 
-Phase = Literal["red", "green", "refactor"]
-PHASES: tuple[Phase, ...] = ("red", "green", "refactor")
 Result = Literal["passed", "failed", "skipped", "xfailed", "xpassed", "not-run"]
 RAN: tuple[Result, ...] = ("passed", "failed")
 # The evidence a test had before this run: none, a record of other code (changed), or

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_tdd.observe import Sighting
-from pytest_tdd.reportside import CollectOnlyReport, ReportSide, XdistHooks
-from pytest_tdd.runside import RunSide, Selection
+# Only the options here: the plugin is loaded into every run once installed, and a run
+# without a phase (the everyday one) imports nothing else (the roles are imported below).
 from pytest_tdd.settings import EXEMPT_MARKER, add_options, resolve
 
 RUN_NAME = "tdd-run"
@@ -46,6 +45,8 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if config.option.collectonly:
         if settings.json_path is not None:
+            from pytest_tdd.reportside import CollectOnlyReport
+
             config.pluginmanager.register(CollectOnlyReport(settings), REPORT_NAME)
         return
     if settings.upgrade:
@@ -55,6 +56,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if not settings.active:
         return
+    from pytest_tdd.observe import Sighting
+    from pytest_tdd.reportside import RedLetters, ReportSide, XdistHooks
+    from pytest_tdd.runside import RunSide, Selection
+
     worker = hasattr(config, "workerinput")
     sighting = Sighting()
     if settings.records:
@@ -71,5 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not worker:
         side = ReportSide(config, settings, sighting)
         config.pluginmanager.register(side, REPORT_NAME)
+        if settings.phase == "red":
+            config.pluginmanager.register(RedLetters(settings.accept), "tdd-red-letters")
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(XdistHooks(side), "tdd-xdist")

@@ -41,10 +41,10 @@ from types import BuiltinFunctionType, FrameType, FunctionType, ModuleType, Trac
 from typing import Literal
 
 from pytest_tdd import expressions
+from pytest_tdd.vocabulary import KINDS as KINDS
+from pytest_tdd.vocabulary import RedKind as RedKind
 
-RedKind = Literal["assertion", "missing-api", "error"]
 When = Literal["setup", "call", "teardown", "collect"]
-KINDS: tuple[RedKind, ...] = ("assertion", "missing-api", "error")  # strongest first
 MESSAGE_LIMIT = 200
 Origin = Literal["test", "project", "external"]
 Verdict = tuple[RedKind | None, str]  # the kind (None: the wrong reason) and why

@@ -7,7 +7,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pytest_tdd.phases import Judgement, Observation, Phase, Verdict, Violation, ViolationKind
+from pytest_tdd.phases import Judgement, Observation, Verdict, Violation, ViolationKind
+from pytest_tdd.vocabulary import Phase
 
 _FIXES: dict[ViolationKind, str] = {
     "never-red": "pytest --tdd-phase=red {id} (before the code that makes it pass exists), "

@@ -8,13 +8,13 @@ returns the verdict as its exit status, and renders the terminal section and the
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_tdd import evidence, phases, report
-from pytest_tdd.diffrun import DiffRun
 from pytest_tdd.observe import (
     CACHE_KEY,
     FAILURE_ATTR,
@@ -30,6 +30,7 @@ from pytest_tdd.reasons import Failure
 from pytest_tdd.settings import DEFAULT_STATE_FILE, Settings
 
 if TYPE_CHECKING:
+    from pytest_tdd.diffrun import DiffRun
     from pytest_tdd.verify import VerifyRun
 
 
@@ -56,7 +57,11 @@ class ReportSide:
         self.worker_fingerprints: dict[str, Any] = {}
         self.counted_failures = 0
         self.judgement: Judgement | None = None
-        self.diff = DiffRun(settings.rootpath, settings.diff) if settings.diff else None
+        self.diff: DiffRun | None = None
+        if settings.diff:
+            from pytest_tdd.diffrun import DiffRun  # coverage and git only when asked for
+
+            self.diff = DiffRun(settings.rootpath, settings.diff)
         self.verify = _verify_run(config, settings)
         self.observations: list[Observation] = []
         self.failing: list[str] = []
@@ -86,18 +91,6 @@ class ReportSide:
         self.outcomes.add(report)
         if report.outcome == "failed" and not hasattr(report, "wasxfail"):
             self.counted_failures += 1
-
-    def pytest_report_teststatus(
-        self, report: pytest.TestReport, config: pytest.Config
-    ) -> tuple[str, str, tuple[str, dict[str, bool]] | str] | None:
-        if report.outcome != "failed" or report.when != "call" or not getattr(report, NEW_ATTR, 0):
-            return None
-        failure = failure_from_dict(getattr(report, FAILURE_ATTR, None))
-        if failure is None:
-            return None
-        word = "RED" if failure.accepted_by(self.settings.accept) else "WRONG-REASON"
-        letter = "r" if word == "RED" else "W"
-        return "failed", letter, (word, {"red": True}) if _WORDS_TAKE_MARKUP else word
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> object:
@@ -361,6 +354,27 @@ def _verify_run(config: pytest.Config, settings: Settings) -> VerifyRun | None:
     from pytest_tdd.verify import VerifyRun
 
     return VerifyRun(config, settings)
+
+
+class RedLetters:
+    """A red run's status letters: ``r``/``RED`` for a new test failing for a reason the
+    phase accepts, ``W``/``WRONG-REASON`` for any other. Registered for red runs only,
+    where reports arrive: other runs pay nothing for it on each report."""
+
+    def __init__(self, accept: Collection[str]) -> None:
+        self.accept = accept
+
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport, config: pytest.Config
+    ) -> tuple[str, str, tuple[str, dict[str, bool]] | str] | None:
+        if report.outcome != "failed" or report.when != "call" or not getattr(report, NEW_ATTR, 0):
+            return None
+        failure = failure_from_dict(getattr(report, FAILURE_ATTR, None))
+        if failure is None:
+            return None
+        word = "RED" if failure.accepted_by(self.accept) else "WRONG-REASON"
+        letter = "r" if word == "RED" else "W"
+        return "failed", letter, (word, {"red": True}) if _WORDS_TAKE_MARKUP else word
 
 
 class XdistHooks:

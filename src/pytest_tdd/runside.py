@@ -14,11 +14,11 @@ from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import CodeType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_tdd import closure, evidence, identity, memo, phases
+from pytest_tdd import evidence, identity, memo, phases
 from pytest_tdd.observe import (
     CACHE_KEY,
     FAILURE_ATTR,
@@ -36,6 +36,9 @@ from pytest_tdd.observe import (
 )
 from pytest_tdd.reasons import Failure, Origins, classify
 from pytest_tdd.settings import Settings
+
+if TYPE_CHECKING:
+    from pytest_tdd import closure
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,10 @@ class RunSide:
         stored = cache.get(CACHE_KEY, None) if cache is not None else None
         self.sources = SourceCache(stored, keep=cache is not None)
         self.origins = Origins(settings.rootpath)
-        self.pending: dict[tuple[str, str], BaseException] = {}
         self.new: frozenset[str] = frozenset()  # tests without evidence (red runs only)
         self.ledger: evidence.Ledger | None = None  # read when collection is done
         self.files: evidence.Files = {}  # and its file lines
+        self.closures: closure.ClosureCache | None = None
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         nodeid = report.nodeid
@@ -187,7 +190,6 @@ class RunSide:
 
     def _identify(self, session: pytest.Session) -> None:
         # The test modules are imported now; each file is parsed once for both.
-        closures = closure.ClosureCache(self.sources.modules)
         ledger = self._ledger()
         items = session.items
         codes = {i.nodeid: code_of(i) for i in items if isinstance(i, pytest.Function)}
@@ -198,7 +200,7 @@ class RunSide:
             found = identify(item, self.sources, codes.get(item.nodeid))
             held = ledger.get(item.nodeid, ()) if ledger is not None else ()
             deps = (
-                closure.dependency_digest(item, closures, self.settings.rootpath)
+                self._deps(item)
                 if ledger is None or phases.needs_deps(held, found.fingerprint, found.case)
                 else phases.UNCHECKED
             )
@@ -218,6 +220,14 @@ class RunSide:
                         relative = Path(path).relative_to(self.settings.rootpath).as_posix()
                         self.sighting.spans[item.nodeid] = (relative, first, last)
         self._make_file_lines(functions)
+
+    def _deps(self, item: pytest.Item) -> str | None:
+        """The digest of the test code ``item`` depends on (its helpers and fixtures)."""
+        from pytest_tdd import closure  # imported only when a verdict needs a test's deps
+
+        if self.closures is None:  # sharing the closure indexes of the files parsed here
+            self.closures = closure.ClosureCache(self.sources.modules)
+        return closure.dependency_digest(item, self.closures, self.settings.rootpath)
 
     def _rootdir_path(self, filename: str) -> str | None:
         root = str(self.settings.rootpath) + os.sep
@@ -304,22 +314,22 @@ class RunSide:
             return failure
         return replace(failure, message=failure.message.replace(prefix, ""))
 
-    @pytest.hookimpl
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> None:
-        if call.excinfo is not None:
-            self.pending[(item.nodeid, call.when)] = call.excinfo.value
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None]:
-        """Annotate the report before any other plugin sees it (a wrapper runs first):
-        the report side folds it, and xdist sends it to the controller."""
-        error = self.pending.pop((report.nodeid, report.when), None) if self.pending else None
-        if error is not None and report.failed:
-            failure = classify(error, report.when, self.origins, fail_type=pytest.fail.Exception)
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Annotate each report as it is made, before any plugin logs it: the report side
+        folds it, and xdist sends it to the controller. The outermost wrapper, so that the
+        report is final (an expected failure already turned into a skip)."""
+        report = yield
+        if call.excinfo is not None and report.failed:
+            failure = classify(
+                call.excinfo.value, call.when, self.origins, fail_type=pytest.fail.Exception
+            )
             setattr(report, FAILURE_ATTR, failure_to_dict(self._relative(failure)))
-        if report.nodeid in self.new:
+        if self.new and report.nodeid in self.new:
             setattr(report, NEW_ATTR, True)
-        return (yield)
+        return report
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_tdd.phases import PHASES, Phase
-from pytest_tdd.reasons import KINDS
+from pytest_tdd.vocabulary import KINDS, PHASES, Phase
 
 ENV_PHASE = "PYTEST_TDD_PHASE"
 DEFAULT_STATE_FILE = "tdd-evidence.jsonl"
