@@ -26,6 +26,7 @@ objects (``Origins.owns_object``).
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import itertools
 import linecache
@@ -72,7 +73,6 @@ _PROTOCOL_ERRORS: tuple[tuple[type[BaseException], Operation, str], ...] = (
     (AttributeError, "the with statement", r"^__a?(enter|exit)__$"),  # Python 3.10
     (TypeError, "await", r"can't be used in 'await' expression$"),
 )
-_MESSAGES = tuple((kind, op, re.compile(pattern)) for kind, op, pattern in _PROTOCOL_ERRORS)
 # Builtins that iterate over their arguments: list(None) says "'NoneType' object is not iterable".
 _MAKE_FROM_ITERABLE = frozenset(
     {"dict", "enumerate", "frozenset", "list", "set", "sorted", "tuple"}
@@ -84,12 +84,18 @@ _SEQUENCES = (ast.Tuple, ast.List)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+@functools.cache
+def _messages() -> tuple[tuple[type[BaseException], Operation, re.Pattern[str]], ...]:
+    """The protocol errors' patterns, compiled when a failure is first classified."""
+    return tuple((kind, op, re.compile(pattern)) for kind, op, pattern in _PROTOCOL_ERRORS)
+
+
 def operation_of(error: BaseException) -> Operation | None:
     """The operation a protocol error says failed, or None for any other exception."""
     if isinstance(error, AttributeError) and getattr(error, "obj", None) is not None:
         return None
     message = str(error)
-    for kind, operation, pattern in _MESSAGES:
+    for kind, operation, pattern in _messages():
         if type(error) is kind and pattern.search(message):
             return operation
     return None

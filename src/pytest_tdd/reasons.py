@@ -26,23 +26,25 @@ pytest (the plugin passes in pytest's ``Failed`` type).
 from __future__ import annotations
 
 import difflib
-import doctest
 import fnmatch
+import functools
 import importlib.util
 import os
 import re
 import sys
-import sysconfig
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import BuiltinFunctionType, FrameType, FunctionType, ModuleType, TracebackType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from pytest_tdd import expressions
 from pytest_tdd.vocabulary import KINDS as KINDS
 from pytest_tdd.vocabulary import RedKind as RedKind
+
+if TYPE_CHECKING:
+    import doctest
 
 When = Literal["setup", "call", "teardown", "collect"]
 MESSAGE_LIMIT = 200
@@ -77,15 +79,29 @@ class Failure:
         return self.kind is not None and self.kind in accept
 
 
+@functools.cache
+def _external_prefixes() -> tuple[str, ...]:
+    """Where the interpreter and installed packages live: code there is external."""
+    import sysconfig
+
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    prefixes.update(p for p in sysconfig.get_paths().values() if p)
+    return tuple(sorted(os.path.abspath(p) + os.sep for p in prefixes))
+
+
+def _doctest_error(error: object, name: str) -> bool:
+    """Is ``error`` an instance of doctest's exception class ``name``? doctest is not
+    imported for the question: a process that never imported it raised none of them."""
+    doctest = sys.modules.get("doctest")
+    return doctest is not None and isinstance(error, getattr(doctest, name))
+
+
 class Origins:
     """Tells the project's own code from its tests and from everything else."""
 
     def __init__(self, root: Path, test_files: Iterable[str] = ()) -> None:
         self.root = os.path.abspath(root) + os.sep
         self.test_files = {os.path.abspath(f) for f in test_files}
-        prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix}
-        prefixes.update(p for p in sysconfig.get_paths().values() if p)
-        self.external = tuple(sorted(os.path.abspath(p) + os.sep for p in prefixes))
         self._cache: dict[str, Origin] = {}
         self._installed: frozenset[str] | None = None  # the project's top-level names
 
@@ -136,7 +152,7 @@ class Origins:
         path = os.path.abspath(filename)
         if path in self.test_files:
             return "test"
-        if not path.startswith(self.root) or path.startswith(self.external):
+        if not path.startswith(self.root) or path.startswith(_external_prefixes()):
             return self._installed_origin(path)
         parts = path[len(self.root) :].split(os.sep)
         if _EXTERNAL_DIRS.intersection(parts):
@@ -207,7 +223,7 @@ class _Judge:
             return self.failed(_first_line(error), frames)
         if isinstance(error, AssertionError):
             return "assertion", "an assertion failed"
-        if isinstance(error, doctest.DocTestFailure):
+        if _doctest_error(error, "DocTestFailure"):
             return "assertion", "a doctest printed something other than expected"
         origin = self.origin(frames)
         if isinstance(error, NotImplementedError) and origin == "project":
@@ -343,11 +359,11 @@ def _unwrap(error: BaseException) -> BaseException:
     import, doctest's for an example that raised, pytest's for several doctest failures."""
     if type(error).__name__ == "CollectError" and error.__cause__ is not None:
         return error.__cause__
-    if isinstance(error, doctest.UnexpectedException):
-        return error.exc_info[1]
+    if _doctest_error(error, "UnexpectedException"):
+        return cast("doctest.UnexpectedException", error).exc_info[1]
     failures = getattr(error, "failures", None)  # pytest's MultipleDoctestFailures
     if isinstance(failures, list) and failures:
-        unexpected = [f for f in failures if isinstance(f, doctest.UnexpectedException)]
+        unexpected = [f for f in failures if _doctest_error(f, "UnexpectedException")]
         return _unwrap(unexpected[0] if unexpected else failures[0])
     return error
 
