@@ -50,7 +50,11 @@ PROVEN_RED: frozenset[Word] = frozenset({"recorded-red", "red"})
 _RANK = {"green": 3, "legacy": 2, "red": 1}
 
 
-@dataclass(frozen=True, slots=True)
+# The per-test records of a judgement (Identity, Observation, Verdict, _Match) are plain
+# slotted dataclasses, not frozen ones: a run makes one of each per test, and a frozen
+# dataclass's __init__ sets each field through object.__setattr__, four times the cost.
+# Nothing changes them once made.
+@dataclass(slots=True)
 class Identity:
     """What evidence is bound to: the test function's fingerprint, for a parametrized
     case the fingerprint of its own parameter values, and a digest of the test code it
@@ -82,7 +86,7 @@ def needs_deps(records: Iterable[Record], fingerprint: str, case: str | None) ->
     return not matched
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Observation:
     """One test as this run saw it."""
 
@@ -100,7 +104,7 @@ class Violation:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Verdict:
     nodeid: str
     verdict: Word
@@ -142,7 +146,7 @@ def _key(record: Record) -> tuple[str, str | None]:
     return (record.fingerprint, record.case)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Match:
     record: Record | None
     state: State
@@ -221,7 +225,10 @@ class _Matcher:
     def match(self, nodeid: str, identity: Identity) -> _Match:
         key = (identity.fingerprint, identity.case)
         candidates = self.ledger.get(nodeid, ())
-        found = _best(r for r in candidates if _key(r) == key)
+        if len(candidates) == 1:  # the common case: one record under the test's id
+            found = candidates[0] if _key(candidates[0]) == key else None
+        else:
+            found = _best(r for r in candidates if _key(r) == key)
         inherited = None
         if found is None and identity.case is not None:
             # red evidence from a module that could not import covers each of its cases

@@ -192,33 +192,30 @@ class RunSide:
         # The test modules are imported now; each file is parsed once for both.
         ledger = self._ledger()
         items = session.items
-        codes = {i.nodeid: code_of(i) for i in items if isinstance(i, pytest.Function)}
-        functions = self._functions(items, codes)
+        ids = [item.nodeid for item in items]  # a property that builds the string each time
+        codes = [code_of(i) if isinstance(i, pytest.Function) else None for i in items]
+        functions = self._functions(ids, codes)
         if ledger is not None and self.files:
             self._take_file_lines(functions, ledger)
-        for item in items:
-            found = identify(item, self.sources, codes.get(item.nodeid))
-            held = ledger.get(item.nodeid, ()) if ledger is not None else ()
+        diff_contexts = self.settings.diff is not None and self.settings.diff.contexts
+        for item, nodeid, code in zip(items, ids, codes, strict=True):
+            found = identify(item, self.sources, code)
+            held = ledger.get(nodeid, ()) if ledger is not None else ()
             deps = (
                 self._deps(item)
                 if ledger is None or phases.needs_deps(held, found.fingerprint, found.case)
                 else phases.UNCHECKED
             )
-            self.sighting.items[item.nodeid] = (
-                found.fingerprint,
-                found.case,
-                deps,
-                exempt_reason(item),
-            )
+            self.sighting.items[nodeid] = (found.fingerprint, found.case, deps, exempt_reason(item))
             if self.settings.adopt and is_empty(item):
-                self.sighting.empty.add(item.nodeid)
-            if self.settings.diff is not None and self.settings.diff.contexts:
+                self.sighting.empty.add(nodeid)
+            if diff_contexts:
                 lines = span(item)
                 if lines is not None:
                     path, first, last = lines
                     with contextlib.suppress(ValueError):
                         relative = Path(path).relative_to(self.settings.rootpath).as_posix()
-                        self.sighting.spans[item.nodeid] = (relative, first, last)
+                        self.sighting.spans[nodeid] = (relative, first, last)
         self._make_file_lines(functions)
 
     def _deps(self, item: pytest.Item) -> str | None:
@@ -234,15 +231,14 @@ class RunSide:
         return filename[len(root) :].replace(os.sep, "/") if filename.startswith(root) else None
 
     def _functions(
-        self, items: Iterable[pytest.Item], codes: dict[str, CodeType | None]
+        self, ids: Iterable[str], codes: Iterable[CodeType | None]
     ) -> dict[str, dict[int, list[str]]]:
         """The test functions collected: file -> line -> the ids of its tests."""
         found: dict[str, dict[int, list[str]]] = {}
-        for item in items:
-            code = codes.get(item.nodeid)
+        for nodeid, code in zip(ids, codes, strict=True):
             if code is not None:
                 at = found.setdefault(code.co_filename, {})
-                at.setdefault(code.co_firstlineno, []).append(item.nodeid)
+                at.setdefault(code.co_firstlineno, []).append(nodeid)
         return found
 
     def _take_file_lines(
