@@ -123,6 +123,17 @@ def test_the_json_report_has_a_diff_coverage_section(repo: pytest.Pytester) -> N
     assert section["skipped"] == {"test_calc.py": "test code"}
 
 
+def test_a_module_collected_for_its_doctests_is_measured_as_the_projects_code(
+    repo: pytest.Pytester,
+) -> None:
+    # --doctest-modules collects calc.py too: that does not make it test code. (A phase
+    # run is where the collected files are known.)
+    _, data = report(repo, "--doctest-modules", "--tdd-phase=green")
+    section = data["diff_coverage"]
+    assert section["skipped"] == {"test_calc.py": "test code"}
+    assert section["files"]["calc.py"]["missing_lines"] == [9]
+
+
 def test_a_lower_threshold_passes_with_one_line(repo: pytest.Pytester) -> None:
     result, data = report(repo, "--tdd-diff-fail-under=66")
     assert result.ret == pytest.ExitCode.OK

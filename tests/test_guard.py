@@ -161,6 +161,19 @@ def test_a_new_test_not_yet_seen_failing_closes_the_refactoring(
     assert "`pytest --tdd-phase=red test_calc.py::test_sub`" in reason
 
 
+def test_a_module_collected_for_its_doctests_stays_project_code(
+    tdd: pytest.Pytester, ask: Ask
+) -> None:
+    # --doctest-modules collects calc.py too: that does not make it test code, which any
+    # edit may change; an edit of it is judged as project code (here: a refactoring).
+    tdd.makepyfile(calc=CALC_ADD, test_calc=TEST_ADD)
+    assert tdd.runpytest("--tdd-adopt").ret == OK
+    assert tdd.runpytest("--tdd-phase=green", "--doctest-modules").ret == OK
+    context = allowed(ask("edit-project-code.json"))
+    assert context is not None
+    assert "the last green run held and no test is red" in context
+
+
 def test_after_a_green_run_that_failed_project_code_is_denied(
     tdd: pytest.Pytester, ask: Ask
 ) -> None:

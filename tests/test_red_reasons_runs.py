@@ -236,3 +236,18 @@ def test_a_timeout_while_in_the_tests_own_code_is_the_wrong_reason(tdd: pytest.P
         ]
     )
     assert ledger(tdd) == {}
+
+
+def test_a_module_collected_for_its_doctests_is_still_the_projects_code(
+    tdd: pytest.Pytester,
+) -> None:
+    # --doctest-modules collects the project's own modules; their doctests do not make them
+    # test code: reaching for a function such a module lacks yet is missing API.
+    tdd.makepyfile(
+        calc='def add(a, b):\n    """\n    >>> add(1, 2)\n    3\n    """\n    return a + b\n'
+    )
+    assert tdd.runpytest("--tdd-adopt", "--doctest-modules").ret == OK
+    tdd.makepyfile(test_calc="import calc\n\n\ndef test_sub():\n    assert calc.sub(3, 1) == 2\n")
+    result = tdd.runpytest("--tdd-phase=red", "--doctest-modules")
+    assert result.ret == OK
+    assert [r.kind for r in ledger(tdd)["test_calc.py::test_sub"]] == ["missing-api"]

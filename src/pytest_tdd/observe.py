@@ -267,6 +267,9 @@ class Sighting:
     # matters at 50k tests)
     items: dict[str, tuple[str, str | None, str | None, str | None]] = field(default_factory=dict)
     files: set[str] = field(default_factory=set)  # test files collected, rootdir-relative
+    # of which test code: files of test functions, collected or deselected (a module that
+    # --doctest-modules collects for its doctests alone is the project's code)
+    test_code: set[str] = field(default_factory=set)
     # each collected file's (mtime_ns, size) then: one that changed since proves nothing
     stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
     partial: set[str] = field(default_factory=set)  # of which not every test was selected
@@ -284,6 +287,7 @@ class Sighting:
         return {
             "items": self.items,
             "files": sorted(self.files),
+            "test_code": sorted(self.test_code),
             "stamps": self.stamps,
             "partial": sorted(self.partial),
             "broken": self.broken,
@@ -297,6 +301,7 @@ class Sighting:
     def merge(self, data: dict[str, Any]) -> None:
         self.items.update({k: tuple(v) for k, v in data["items"].items()})
         self.files.update(data["files"])
+        self.test_code.update(data["test_code"])
         self.stamps.update({k: tuple(v) for k, v in data["stamps"].items()})
         self.partial.update(data["partial"])
         self.broken.update(data["broken"])

@@ -132,7 +132,7 @@ class ReportSide:
         assert self.diff is not None
         verdicts = self.judgement.verdicts.values() if self.judgement else ()
         new = {v.nodeid for v in verdicts if v.evidence in ("none", "changed", "red")}
-        self.diff.measure(self.config, self.sighting.files, new, self.sighting.spans)
+        self.diff.measure(self.config, self.sighting.test_code, new, self.sighting.spans)
         for problem in (self.diff.problem, self.diff.write_markdown()):
             if problem is not None:
                 self.problems.append(problem)
@@ -260,7 +260,12 @@ class ReportSide:
                 if (v := verdicts.get(o.nodeid)) is None or v.record is None
             ]
             entry = last_run_entry(
-                self.settings.phase, held, kinds, len(self.failing), self.sighting.files, unproven
+                self.settings.phase,
+                held,
+                kinds,
+                len(self.failing),
+                self.sighting.test_code,  # for the guard: what is test code
+                unproven,
             )
             cache.set(LAST_RUN_KEY, entry)
 

@@ -95,6 +95,15 @@ def _names(want: str, nodeid: str) -> bool:
     return nodeid == want or nodeid.startswith((want + "::", want + "["))
 
 
+def _test_code(ids: Iterable[str], items: Iterable[pytest.Item]) -> set[str]:
+    """The files of the test functions among ``items`` (with their node ids)."""
+    return {
+        nodeid.partition("::")[0]
+        for nodeid, item in zip(ids, items, strict=True)
+        if isinstance(item, pytest.Function)
+    }
+
+
 class RunSide:
     """Registered as ``tdd-run`` in a single process and in each xdist worker."""
 
@@ -124,7 +133,9 @@ class RunSide:
             self.sighting.stamps[nodeid] = now
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        self.sighting.partial.update(item.nodeid.partition("::")[0] for item in items)
+        ids = [item.nodeid for item in items]
+        self.sighting.partial.update(nodeid.partition("::")[0] for nodeid in ids)
+        self.sighting.test_code.update(_test_code(ids, items))
 
     def pytest_exception_interact(
         self, node: pytest.Item | pytest.Collector, call: pytest.CallInfo[Any], report: Any
@@ -147,6 +158,8 @@ class RunSide:
             )
         except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
             found = []
+        if found:
+            self.sighting.test_code.add(node.nodeid)
         for names, fingerprint in found:
             nodeid = "::".join([node.nodeid, *names])
             self.sighting.source_tests[nodeid] = node.nodeid
@@ -184,7 +197,10 @@ class RunSide:
         with gc_paused():
             self._identify(session)
         self.sighting.partial.update(self.selection.files)
-        self.origins = Origins(self.settings.rootpath, {str(item.path) for item in session.items})
+        # Test code is the files of test functions: a module collected for its doctests
+        # alone (--doctest-modules) is the project's code all the same.
+        root = self.settings.rootpath
+        self.origins = Origins(root, {str(root / path) for path in self.sighting.test_code})
         if self.settings.phase == "red":
             self.new = self._without_evidence()
 
@@ -195,6 +211,7 @@ class RunSide:
         ids = [item.nodeid for item in items]  # a property that builds the string each time
         codes = [code_of(i) if isinstance(i, pytest.Function) else None for i in items]
         functions = self._functions(ids, codes)
+        self.sighting.test_code.update(_test_code(ids, items))
         if ledger is not None and self.files:
             self._take_file_lines(functions, ledger)
         diff_contexts = self.settings.diff is not None and self.settings.diff.contexts
