@@ -353,6 +353,28 @@ def test_a_new_test_skipped_here_is_listed_as_not_run(
     assert verdicts(data) == {"test_calc.py::test_sub": ("not-run", None)}
 
 
+def test_a_doctest_in_the_projects_code_is_not_run_and_that_code_stays_the_bases(
+    tdd: pytest.Pytester, git_repo: GitRepo
+) -> None:
+    # With --doctest-modules the change's new doctest lives in calc.py, the project's code:
+    # verify must not lay that file over the base, where test_sub is red.
+    documented = CALC_CLAMPED.replace(
+        "def sub(a, b):\n", 'def sub(a, b):\n    """\n    >>> sub(3, 1)\n    2\n    """\n'
+    )
+    test = TEST_ADD + "\n\ndef test_sub():\n    assert calc.sub(3, 1) == 2\n"
+    change(
+        git_repo,
+        {"calc.py": CALC, "test_calc.py": TEST_ADD},
+        {"calc.py": documented, "test_calc.py": test},
+    )
+    result, data = verify(tdd, "--doctest-modules")
+    assert result.ret == pytest.ExitCode.OK
+    assert verdicts(data) == {
+        "calc.py::calc.sub": ("not-run", None),
+        "test_calc.py::test_sub": ("red", "missing-api"),
+    }
+
+
 def _snapshot(repo: GitRepo) -> dict[str, Any]:
     """The working tree's bytes (what the run itself writes aside), the index, the refs,
     the stashes and the worktrees."""

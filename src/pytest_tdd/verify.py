@@ -48,7 +48,8 @@ OUTPUT_KEY = "tdd-verify"
 class Seen:
     """What one process collected, JSON-able: nodeid -> (fingerprint, case, deps, file its
     function is defined in, first line, tdd_exempt's reason); the tests collected but
-    deselected; test files collected, and those of which not every test was selected."""
+    deselected; test files collected, and those of which not every test was selected; the
+    files of test functions (a module collected for its doctests alone is project code)."""
 
     items: dict[str, tuple[str, str | None, str | None, str | None, int | None, str | None]] = (
         field(default_factory=dict)
@@ -56,6 +57,7 @@ class Seen:
     deselected: set[str] = field(default_factory=set)
     files: set[str] = field(default_factory=set)
     partial: set[str] = field(default_factory=set)
+    test_code: set[str] = field(default_factory=set)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +65,7 @@ class Seen:
             "deselected": sorted(self.deselected),
             "files": sorted(self.files),
             "partial": sorted(self.partial),
+            "test_code": sorted(self.test_code),
         }
 
     def merge(self, data: Mapping[str, Any]) -> None:
@@ -70,6 +73,7 @@ class Seen:
         self.deselected.update(data["deselected"])
         self.files.update(data["files"])
         self.partial.update(data["partial"])
+        self.test_code.update(data["test_code"])
 
 
 class Probe:
@@ -110,6 +114,8 @@ class Probe:
             source = code.co_filename if code is not None else None
             line = code.co_firstlineno if code is not None else None
             self.seen.items[item.nodeid] = (fingerprint, case, deps, source, line, reason)
+            if isinstance(item, pytest.Function):
+                self.seen.test_code.add(item.nodeid.partition("::")[0])
         self.seen.deselected.update(item.nodeid for item in self.deselected)
         self.deselected.clear()
 
@@ -246,6 +252,7 @@ class VerifyRun:
                 exempt,
                 deps,
                 nodeid in self.seen.deselected,
+                nodeid.partition("::")[0] in self.seen.test_code,
             )
         for nodeid in sighting.from_source:  # a module that cannot be imported here
             fp, case, deps, reason = sighting.items[nodeid]

@@ -48,6 +48,8 @@ class RunTest:
     exempt: str | None = None  # the reason given to the tdd_exempt marker
     deps: str | None = None  # the digest of the test code it depends on (helpers, fixtures)
     deselected: bool = False  # collected here, left out by -k, -m or a plugin
+    # in a file of test functions; not: a doctest of the project's code (--doctest-modules)
+    in_test_code: bool = True
 
     @property
     def key(self) -> Key:

@@ -52,7 +52,11 @@ class Session:
         self.context = context
         self.workspace = workspace
         tests = context.tests.values()
-        extra = {t.module for t in tests} | {t.source for t in tests if t.source is not None}
+        # The test code laid over the base: never a module of the project's code that holds
+        # doctests (that would run the change's code as the base's).
+        extra = {t.module for t in tests if t.in_test_code}
+        extra |= {t.source for t in tests if t.source is not None and t.in_test_code}
+        self.project_modules = {t.module for t in tests if not t.in_test_code} - extra
         if context.layout.inifile:
             extra.add(context.layout.inifile)
         self.extra = extra
@@ -130,7 +134,7 @@ class Session:
     ) -> tuple[dict[str, Entry], dict[str, Entry]]:
         """The verdicts of the change's tests and of the removed tests."""
         context = self.context
-        self.extra.update(collect)
+        self.extra.update(p for p in collect if p not in self.project_modules)
         tree = self.workspace / "base"
         tree.mkdir()
         basetree.extract(context.root, context.sha, tree, lambda p: True)
@@ -150,7 +154,13 @@ class Session:
             )
         for nodeid in change:
             test = context.tests[nodeid]
-            if test.result not in RAN:
+            if not test.in_test_code:
+                entries[nodeid] = Entry(
+                    "not-run",
+                    message="a doctest in the project's code: it cannot run against the base "
+                    "revision's code without the change's code",
+                )
+            elif test.result not in RAN:
                 done = "deselected" if test.deselected else test.result
                 entries[nodeid] = Entry(
                     "not-run",
