@@ -390,12 +390,13 @@ class XdistHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
-        output = getattr(node, "workeroutput", {})
+        output = getattr(node, "workeroutput", {})  # JSON text (a crashed worker: none)
         if output.get("tdd"):
-            self.side.sighting.merge(output["tdd"])
-        self.side.worker_fingerprints.update(output.get("tdd-fingerprints", {}))
-        if self.side.verify is not None:
-            self.side.verify.merge(output.get("tdd-verify"))
+            self.side.sighting.merge(json.loads(output["tdd"]))
+        if output.get("tdd-fingerprints"):
+            self.side.worker_fingerprints.update(json.loads(output["tdd-fingerprints"]))
+        if self.side.verify is not None and output.get("tdd-verify"):
+            self.side.verify.merge(json.loads(output["tdd-verify"]))
 
 
 class CollectOnlyReport:

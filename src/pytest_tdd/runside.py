@@ -9,6 +9,7 @@ through ``workeroutput``. It never judges and never writes the evidence file.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
@@ -347,10 +348,10 @@ class RunSide:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker:
             output = getattr(self.config, "workeroutput", None)
-            if output is not None:
-                output["tdd"] = self.sighting.to_dict()
+            if output is not None:  # JSON text: execnet encodes one string far faster
+                output["tdd"] = json.dumps(self.sighting.to_dict(), separators=(",", ":"))
                 if self.sources.updated:
-                    output["tdd-fingerprints"] = self.sources.stored()
+                    output["tdd-fingerprints"] = json.dumps(self.sources.stored())
             return
         cache = getattr(self.config, "cache", None)
         if cache is not None and self.sources.updated:

@@ -21,6 +21,7 @@ or the xdist controller), ``VerifyRun.check``:
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import posixpath
 import time
@@ -121,8 +122,8 @@ class Probe:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output = getattr(self.config, "workeroutput", None)
-        if output is not None:
-            output[OUTPUT_KEY] = self.seen.to_dict()
+        if output is not None:  # JSON text, as the run side sends its sighting
+            output[OUTPUT_KEY] = json.dumps(self.seen.to_dict(), separators=(",", ":"))
 
 
 def _relative(path: Path, root: Path) -> str | None:
