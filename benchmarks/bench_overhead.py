@@ -21,9 +21,11 @@ Figures, per size and variant:
 
 * wall time: median (min-max), and green's overhead against plain of the same mode as the
   ratio of the medians and as the median of the per-round ratios;
-* CPU time of the whole process tree (``os.wait4``), median, and its overhead, as measured
-  and net of the probe's own cost (below: its wrapper and clock calls, calibrated per
-  call at start, times the calls it made), which the wall time also carries;
+* CPU time of the whole process tree (``os.wait4``), median, and its overhead;
+
+  these from runs without the probe below: its wrappers cost green runs far more than a
+  calibration on a no-op says (at 10k, about 3 points of overhead serially, 10 with
+  ``-n 2``), so each variant also runs once per round with it, for the figures that need it:
 * **plugin CPU share**: the CPU time spent inside pytest-tdd's own hook functions, over the
   run's CPU time. A probe plugin (``-p tddbench_probe``, loaded in plain runs too) wraps
   every hook implementation of pytest-tdd's plugin objects in every process (controller and
@@ -123,24 +125,18 @@ def _timed_generator(function, name):  # wrapper=True and hookwrapper=True hooks
 
 
 def _calibrate(calls=20000):
-    """The probe's cost per call: what its own clock reads inside (``bias``, taken off
-    the hook time) and all it adds to the process (``cost``, wrapper and clock calls)."""
-    bare = lambda: None
-    noop = _timed(bare)
-    start = time.process_time()
-    for _ in range(calls):
-        bare()
-    middle = time.process_time()
+    """What the probe's own clock reads inside its wrapper, per call (taken off the hook
+    time)."""
+    noop = _timed(lambda: None)
     for _ in range(calls):
         noop()
-    cost = max(0.0, (time.process_time() - middle) - (middle - start)) / calls
     bias = _spent[0] / _spent[1]
     _spent[:] = [0.0, 0]
     _by_hook.clear()
-    return bias, cost
+    return bias
 
 
-_BIAS, _COST = _calibrate()
+_BIAS = _calibrate()
 
 
 def pytest_plugin_registered(plugin, manager):
@@ -164,7 +160,6 @@ def pytest_unconfigure(config):
         "worker": hasattr(config, "workerinput"),
         "hook_cpu": max(0.0, _spent[0] - _BIAS * _spent[1]),
         "calls": _spent[1],
-        "probe_cpu": _COST * _spent[1],
         "hooks": {k: max(0.0, v[0] - _BIAS * v[1]) for k, v in _by_hook.items()},
         "maxrss_kib": usage.ru_maxrss,
     }
@@ -249,10 +244,6 @@ class Run:
         hooks = sum(float(str(p["hook_cpu"])) for p in self.processes)
         return hooks + (import_cpu * len(self.processes) if tdd else 0.0)
 
-    def probe_cpu(self) -> float:
-        """What the probe itself added to the run (its calibrated cost per call)."""
-        return sum(float(str(p.get("probe_cpu", 0.0))) for p in self.processes)
-
     def hooks(self) -> dict[str, float]:
         """CPU seconds per hook implementation, summed over the processes."""
         found: dict[str, float] = {}
@@ -282,7 +273,7 @@ class Bench:
         self.env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV}
         path = [str(source), *filter(None, [os.environ.get("PYTHONPATH")])]
         self.env.update(PYTHONPATH=os.pathsep.join(path), TDDBENCH_PROBE_OUT=str(self.probe_out))
-        self.common = ("-q", "-p", "tddbench_probe")
+        self.common = ("-q",)
         self.import_cpu = self.time_import()
 
     def time_import(self) -> float:
@@ -302,12 +293,15 @@ class Bench:
             found.append(float(seconds))
         return statistics.median(found)
 
-    def pytest(self, args: Sequence[str], cwd: Path, log: Path) -> tuple[Run, int, str]:
+    def pytest(
+        self, args: Sequence[str], cwd: Path, log: Path, probe: bool = False
+    ) -> tuple[Run, int, str]:
         self.probe_out.unlink(missing_ok=True)
+        probing = ("-p", "tddbench_probe") if probe else ()
         with log.open("wb") as out:
             start = time.perf_counter()
             process = subprocess.Popen(
-                [sys.executable, "-m", "pytest", *args, *self.common],
+                [sys.executable, "-m", "pytest", *args, *self.common, *probing],
                 cwd=cwd,
                 env=self.env,
                 stdout=out,
@@ -327,7 +321,8 @@ class Bench:
             self.problems.append(f"{what}: exit status {code}, {summary!r}")
             print(f"!!! {self.problems[-1]}", flush=True)
 
-    def measure(self, size: int) -> dict[str, list[Run]]:
+    def measure(self, size: int) -> tuple[dict[str, list[Run]], dict[str, list[Run]]]:
+        """The runs of each variant: timed (without the probe), and with the probe."""
         project = self.root / f"suite-{size}"
         generate(project, size, self.options.per_file)
         logs = self.root / "logs"
@@ -338,20 +333,24 @@ class Bench:
             _, code, output = self.pytest(["--tdd-phase=green"], project, logs / f"{size}-warm.log")
             self.check(f"{size} tests, warming the cache", code, output, size)
         runs: dict[str, list[Run]] = {}
+        probed: dict[str, list[Run]] = {}
         order = variants(self.options.workers, self.options.warm)
         for number in range(self.options.repeat):
             for variant in order if number % 2 == 0 else order[::-1]:
-                log = logs / f"{size}-{variant.name.replace(' ', '')}-{number}.log"
-                kept = drop_file_lines(project / EVIDENCE) if variant.parse_all else None
-                run, code, output = self.pytest(variant.args, project, log)
-                if kept is not None:  # the other variants run with the file lines
-                    (project / EVIDENCE).write_text(kept, "utf-8")
-                self.check(f"{size} tests, {variant.name}, round {number + 1}", code, output, size)
-                runs.setdefault(variant.name, []).append(run)
+                for probe, into in ((False, runs), (True, probed)):
+                    tag = "-probe" if probe else ""
+                    log = logs / f"{size}-{variant.name.replace(' ', '')}-{number}{tag}.log"
+                    kept = drop_file_lines(project / EVIDENCE) if variant.parse_all else None
+                    run, code, output = self.pytest(variant.args, project, log, probe)
+                    if kept is not None:  # the other variants run with the file lines
+                        (project / EVIDENCE).write_text(kept, "utf-8")
+                    what = f"{size} tests, {variant.name}{tag}, round {number + 1}"
+                    self.check(what, code, output, size)
+                    into.setdefault(variant.name, []).append(run)
             walls = "  ".join(f"{v.name} {runs[v.name][-1].wall:.2f}" for v in order)
             print(f"  round {number + 1}: {walls}", flush=True)
         shutil.rmtree(project)
-        return runs
+        return runs, probed
 
 
 def drop_file_lines(path: Path) -> str:
@@ -369,7 +368,8 @@ def drop_file_lines(path: Path) -> str:
 @dataclass
 class Figures:
     size: int
-    runs: dict[str, list[Run]]
+    runs: dict[str, list[Run]]  # timed, without the probe
+    probed: dict[str, list[Run]]  # with the probe: the plugin's CPU, its share, peak memory
     import_cpu: float
     rows: list[str] = field(default_factory=list)
 
@@ -379,11 +379,6 @@ class Figures:
     def overhead(self, variant: Variant, what: str = "wall") -> float:
         return self.median(variant.name, what) / self.median(variant.baseline, what) - 1
 
-    def net_overhead(self, variant: Variant) -> float:
-        """The CPU overhead less what the probe itself added to the runs."""
-        net = statistics.median(run.cpu - run.probe_cpu() for run in self.runs[variant.name])
-        return float(net) / self.median(variant.baseline, "cpu") - 1
-
     def round_overhead(self, variant: Variant) -> float:
         pairs = zip(self.runs[variant.name], self.runs[variant.baseline], strict=True)
         return statistics.median(run.wall / base.wall - 1 for run, base in pairs)
@@ -391,23 +386,23 @@ class Figures:
     def plugin_cpu(self, variant: Variant) -> float:
         tdd = variant.name != variant.baseline
         return statistics.median(
-            r.plugin_cpu(self.import_cpu, tdd) for r in self.runs[variant.name]
+            r.plugin_cpu(self.import_cpu, tdd) for r in self.probed[variant.name]
         )
 
     def share(self, variant: Variant) -> float:
         tdd = variant.name != variant.baseline
-        runs = self.runs[variant.name]
+        runs = self.probed[variant.name]
         return statistics.median(r.plugin_cpu(self.import_cpu, tdd) / r.cpu for r in runs)
 
     def peak(self, variant: Variant, worker: bool) -> float:
-        return statistics.median(run.peak_mib(worker) for run in self.runs[variant.name])
+        return statistics.median(run.peak_mib(worker) for run in self.probed[variant.name])
 
 
 def print_figures(figures: Figures, workers: int) -> None:
     print(
         f"\n-- {figures.size} tests, {len(figures.runs['plain'])} runs per variant\n"
         f"{'variant':<12} {'wall s':>7} {'min-max':>13} {'overhead':>9} {'per-round':>9} "
-        f"{'cpu s':>7} {'cpu +':>7} {'net +':>7} {'plugin cpu s':>12} {'share':>6} "
+        f"{'cpu s':>7} {'cpu +':>7} {'plugin cpu s':>12} {'share':>6} "
         f"{'peak MiB':>9} "
         f"{'worker MiB':>10}"
     )
@@ -417,12 +412,11 @@ def print_figures(figures: Figures, workers: int) -> None:
         over = f"{figures.overhead(variant):+.1%}" if judged else "-"
         rounds = f"{figures.round_overhead(variant):+.1%}" if judged else "-"
         cpu_over = f"{figures.overhead(variant, 'cpu'):+.1%}" if judged else "-"
-        net = f"{figures.net_overhead(variant):+.1%}" if judged else "-"
         worker = f"{figures.peak(variant, True):.1f}" if variant.workers else "-"
         print(
             f"{variant.name:<12} {figures.median(variant.name, 'wall'):>7.2f} "
             f"{min(walls):>6.2f}-{max(walls):<6.2f} {over:>9} {rounds:>9} "
-            f"{figures.median(variant.name, 'cpu'):>7.2f} {cpu_over:>7} {net:>7} "
+            f"{figures.median(variant.name, 'cpu'):>7.2f} {cpu_over:>7} "
             f"{figures.plugin_cpu(variant):>12.3f} {figures.share(variant):>6.2%} "
             f"{figures.peak(variant, False):>9.1f} {worker:>10}"
         )
@@ -433,7 +427,7 @@ def print_hooks(figures: Figures, workers: int, shown: int = 6) -> None:
     for variant in [v for v in variants(workers, warm=True) if v.name in figures.runs]:
         if variant.name == variant.baseline:
             continue
-        runs = [run.hooks() for run in figures.runs[variant.name]]
+        runs = [run.hooks() for run in figures.probed[variant.name]]
         names = {name for hooks in runs for name in hooks}
         medians = {n: statistics.median(h.get(n, 0.0) for h in runs) for n in names}
         top = sorted(medians.items(), key=lambda pair: -pair[1])[:shown]
@@ -493,7 +487,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"plugin import: {bench.import_cpu * 1000:.0f} ms CPU per process")
         for size in sizes:
             print(f"\n== {size} tests", flush=True)
-            every[size] = Figures(size, bench.measure(size), bench.import_cpu)
+            every[size] = Figures(size, *bench.measure(size), bench.import_cpu)
             print_figures(every[size], options.workers)
             print("plugin CPU by hook (all processes):")
             print_hooks(every[size], options.workers)
