@@ -35,7 +35,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-CLEARED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_TDD_PHASE", "PYTHONDONTWRITEBYTECODE")
+from bench_overhead import CLEARED_ENV  # the same clean environment as the suite runs
+
 COLD = ("-p", "no:cacheprovider", "-p", "no:randomly")
 VARIANTS = {
     "plain": ("-p", "no:tdd"),

@@ -13,6 +13,7 @@ import contextlib
 import gc
 import importlib.util
 import inspect
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -173,6 +174,22 @@ def code_of(item: pytest.Item) -> CodeType | None:
         function = inspect.unwrap(function)
     code = getattr(function, "__code__", None)
     return code if isinstance(code, CodeType) else None
+
+
+def test_code_files(ids: Iterable[str], items: Iterable[pytest.Item]) -> set[str]:
+    """The files of the test functions among ``items`` (with their node ids): test code. A
+    module that --doctest-modules collects for its doctests alone is the project's code."""
+    return {
+        nodeid.partition("::")[0]
+        for nodeid, item in zip(ids, items, strict=True)
+        if isinstance(item, pytest.Function)
+    }
+
+
+def to_workeroutput(data: object) -> str:
+    """What a worker puts in ``workeroutput`` for the controller: JSON text, which execnet
+    sends as one string, far faster than it encodes nested dictionaries and tuples."""
+    return json.dumps(data, separators=(",", ":"))
 
 
 _NO_CODE: Any = object()

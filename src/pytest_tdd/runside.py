@@ -9,7 +9,6 @@ through ``workeroutput``. It never judges and never writes the evidence file.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
@@ -34,6 +33,8 @@ from pytest_tdd.observe import (
     is_empty,
     span,
     stamp,
+    test_code_files,
+    to_workeroutput,
 )
 from pytest_tdd.reasons import Failure, Origins, classify
 from pytest_tdd.settings import Settings
@@ -96,15 +97,6 @@ def _names(want: str, nodeid: str) -> bool:
     return nodeid == want or nodeid.startswith((want + "::", want + "["))
 
 
-def _test_code(ids: Iterable[str], items: Iterable[pytest.Item]) -> set[str]:
-    """The files of the test functions among ``items`` (with their node ids)."""
-    return {
-        nodeid.partition("::")[0]
-        for nodeid, item in zip(ids, items, strict=True)
-        if isinstance(item, pytest.Function)
-    }
-
-
 class RunSide:
     """Registered as ``tdd-run`` in a single process and in each xdist worker."""
 
@@ -136,7 +128,7 @@ class RunSide:
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         ids = [item.nodeid for item in items]
         self.sighting.partial.update(nodeid.partition("::")[0] for nodeid in ids)
-        self.sighting.test_code.update(_test_code(ids, items))
+        self.sighting.test_code.update(test_code_files(ids, items))
 
     def pytest_exception_interact(
         self, node: pytest.Item | pytest.Collector, call: pytest.CallInfo[Any], report: Any
@@ -209,10 +201,10 @@ class RunSide:
         # The test modules are imported now; each file is parsed once for both.
         ledger = self._ledger()
         items = session.items
-        ids = [item.nodeid for item in items]  # a property that builds the string each time
+        ids = [item.nodeid for item in items]  # a property (pytest 9.2: NodeId.__str__): once
         codes = [code_of(i) if isinstance(i, pytest.Function) else None for i in items]
         functions = self._functions(ids, codes)
-        self.sighting.test_code.update(_test_code(ids, items))
+        self.sighting.test_code.update(test_code_files(ids, items))
         if ledger is not None and self.files:
             self._take_file_lines(functions, ledger)
         diff_contexts = self.settings.diff is not None and self.settings.diff.contexts
@@ -348,10 +340,10 @@ class RunSide:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.worker:
             output = getattr(self.config, "workeroutput", None)
-            if output is not None:  # JSON text: execnet encodes one string far faster
-                output["tdd"] = json.dumps(self.sighting.to_dict(), separators=(",", ":"))
+            if output is not None:
+                output["tdd"] = to_workeroutput(self.sighting.to_dict())
                 if self.sources.updated:
-                    output["tdd-fingerprints"] = json.dumps(self.sources.stored())
+                    output["tdd-fingerprints"] = to_workeroutput(self.sources.stored())
             return
         cache = getattr(self.config, "cache", None)
         if cache is not None and self.sources.updated:

@@ -21,7 +21,6 @@ or the xdist controller), ``VerifyRun.check``:
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import posixpath
 import time
@@ -33,7 +32,15 @@ from typing import Any
 import pytest
 
 from pytest_tdd import basetree, closure, diffcov, gitdiff, verifyjudge, verifyreport
-from pytest_tdd.observe import Sighting, SourceCache, code_of, exempt_reason, identify
+from pytest_tdd.observe import (
+    Sighting,
+    SourceCache,
+    code_of,
+    exempt_reason,
+    identify,
+    test_code_files,
+    to_workeroutput,
+)
 from pytest_tdd.phases import UNCHECKED, Result, Violation
 from pytest_tdd.settings import Settings, VerifySettings
 from pytest_tdd.verifyjudge import RunTest
@@ -101,9 +108,11 @@ class Probe:
         known = run.sighting.items if run is not None else {}  # the phase's identities
         closures = closure.ClosureCache(sources.modules)  # files parsed once for both
         rootpath = self.config.rootpath
-        for item in [*session.items, *self.deselected]:
-            if item.nodeid in known:
-                fingerprint, case, deps, reason = known[item.nodeid]
+        items = [*session.items, *self.deselected]
+        ids = [item.nodeid for item in items]
+        for item, nodeid in zip(items, ids, strict=True):
+            if nodeid in known:
+                fingerprint, case, deps, reason = known[nodeid]
                 if deps == UNCHECKED:  # the phase had no need of it; verify has
                     deps = closure.dependency_digest(item, closures, rootpath)
             else:
@@ -114,16 +123,15 @@ class Probe:
             code = code_of(item)
             source = code.co_filename if code is not None else None
             line = code.co_firstlineno if code is not None else None
-            self.seen.items[item.nodeid] = (fingerprint, case, deps, source, line, reason)
-            if isinstance(item, pytest.Function):
-                self.seen.test_code.add(item.nodeid.partition("::")[0])
-        self.seen.deselected.update(item.nodeid for item in self.deselected)
+            self.seen.items[nodeid] = (fingerprint, case, deps, source, line, reason)
+        self.seen.test_code.update(test_code_files(ids, items))
+        self.seen.deselected.update(ids[len(session.items) :])
         self.deselected.clear()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         output = getattr(self.config, "workeroutput", None)
-        if output is not None:  # JSON text, as the run side sends its sighting
-            output[OUTPUT_KEY] = json.dumps(self.seen.to_dict(), separators=(",", ":"))
+        if output is not None:
+            output[OUTPUT_KEY] = to_workeroutput(self.seen.to_dict())
 
 
 def _relative(path: Path, root: Path) -> str | None:
