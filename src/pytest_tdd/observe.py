@@ -154,8 +154,10 @@ class SourceCache:
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection for a while: while the test files are parsed (the
     syntax trees are hundreds of thousands of short-lived objects without cycles, freed as
-    each file is done; collecting among them cost more than the parse itself), and while
-    the run is judged (its many small records, all freed by reference counting)."""
+    each file is done; collecting among them cost more than the parse itself), while the
+    run is judged (its many small records, all freed by reference counting), and while the
+    xdist controller reads a worker's sighting (at 10k tests, 60 ms with the collector in
+    its small heap, 25 ms without)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -391,10 +391,7 @@ class XdistHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         output = getattr(node, "workeroutput", {})  # JSON text (a crashed worker: none)
-        # Tens of thousands of new lists and tuples, no cycles: in the controller's small
-        # heap they would set off full collections (at 10k tests, 60 ms a worker, 25 ms
-        # without the collector).
-        with gc_paused():
+        with gc_paused():  # tens of thousands of new lists and tuples, no cycles
             if output.get("tdd"):
                 self.side.sighting.merge(json.loads(output["tdd"]))
             if output.get("tdd-fingerprints"):

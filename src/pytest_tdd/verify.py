@@ -111,16 +111,16 @@ class Probe:
         items = [*session.items, *self.deselected]
         ids = [item.nodeid for item in items]
         for item, nodeid in zip(items, ids, strict=True):
+            code = code_of(item)
             if nodeid in known:
                 fingerprint, case, deps, reason = known[nodeid]
                 if deps == UNCHECKED:  # the phase had no need of it; verify has
                     deps = closure.dependency_digest(item, closures, rootpath)
             else:
-                found = identify(item, sources)
+                found = identify(item, sources, code)
                 fingerprint, case = found.fingerprint, found.case
                 deps = closure.dependency_digest(item, closures, rootpath)
                 reason = exempt_reason(item)
-            code = code_of(item)
             source = code.co_filename if code is not None else None
             line = code.co_firstlineno if code is not None else None
             self.seen.items[nodeid] = (fingerprint, case, deps, source, line, reason)
