@@ -14,8 +14,12 @@ from pytest_tdd import evidence
 EVIDENCE = "tdd-evidence.jsonl"
 # Plugins of the test extra that change a run when merely installed stay out of inner runs
 # unless a test asks for them: randomly reorders the tests, hypothesis's plugin costs a
-# second of import per run; pytest-asyncio warns when its loop scope is not set.
-INNER_ADDOPTS = "-p no:hypothesispytest -p no:randomly" + (
+# second of import per run; pytest-asyncio warns when its loop scope is not set;
+# rerunfailures starts a socket server in every run that has xdist installed, and its
+# releases up to 16.1 (the newest that installs beside pytest 8.0) leave one thread per
+# worker spinning on the closed socket after an in-process ``-n 2`` run, for the rest of
+# the outer session (tests/test_real_suites.py loads it again for its own runs).
+INNER_ADDOPTS = "-p no:hypothesispytest -p no:randomly -p no:rerunfailures" + (
     " -o asyncio_default_fixture_loop_scope=function"
     if tuple(int(p) for p in version("pytest-asyncio").split(".")[:2]) >= (0, 24)
     else ""

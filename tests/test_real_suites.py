@@ -15,6 +15,14 @@ ALREADY_WORKED = pytest.mark.tdd_exempt("acceptance test of a suite shape that a
 # them into a warning of the outer test, which this suite makes an error.
 LOOP_SOCKETS = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
+
+@pytest.fixture(autouse=True)
+def rerunfailures_loaded(tdd: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inner runs of this module load pytest-rerunfailures, as the suites they stand
+    for do (``INNER_ADDOPTS`` leaves it out of every other inner run)."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", INNER_ADDOPTS.replace(" -p no:rerunfailures", ""))
+
+
 ASYNC_EMPTY = "async def unrelated():\n    return 0\n"
 ASYNC_ADD = ASYNC_EMPTY + "\n\nasync def add(a, b):\n    return a + b\n"
 
