@@ -14,7 +14,7 @@ import gc
 import importlib.util
 import inspect
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import CodeType
@@ -281,10 +281,10 @@ def failure_from_dict(data: object) -> Failure | None:
 class Sighting:
     """Everything one process collected; JSON-able via ``to_dict``."""
 
-    # nodeid -> (fingerprint, case, deps, exempt reason)
-    # (tuples, not lists: tuples of strings are left alone by the garbage collector, which
-    # matters at 50k tests)
-    items: dict[str, tuple[str, str | None, str | None, str | None]] = field(default_factory=dict)
+    # nodeid -> its identity (a tuple of strings, which the garbage collector leaves
+    # alone: that matters at 50k tests); each observation of the test shares it
+    items: dict[str, Identity] = field(default_factory=dict)
+    exempt: dict[str, str] = field(default_factory=dict)  # nodeid -> its tdd_exempt reason
     files: set[str] = field(default_factory=set)  # test files collected, rootdir-relative
     # of which test code: files of test functions, collected or deselected (a module that
     # --doctest-modules collects for its doctests alone is the project's code)
@@ -305,6 +305,7 @@ class Sighting:
     def to_dict(self) -> dict[str, Any]:
         return {
             "items": self.items,
+            "exempt": self.exempt,
             "files": sorted(self.files),
             "test_code": sorted(self.test_code),
             "stamps": self.stamps,
@@ -318,7 +319,8 @@ class Sighting:
         }
 
     def merge(self, data: dict[str, Any]) -> None:
-        self.items.update({k: tuple(v) for k, v in data["items"].items()})
+        self.items.update({k: Identity._make(v) for k, v in data["items"].items()})
+        self.exempt.update(data["exempt"])
         self.files.update(data["files"])
         self.test_code.update(data["test_code"])
         self.stamps.update({k: tuple(v) for k, v in data["stamps"].items()})
@@ -332,9 +334,10 @@ class Sighting:
 
     def unrun(self) -> list[Observation]:
         """Every test this process collected, as an observation before any ran."""
+        exempt = self.exempt
         return [
-            Observation(nodeid, Identity(fp, case, deps), "not-run", None, exempt)
-            for nodeid, (fp, case, deps, exempt) in self.items.items()
+            Observation(nodeid, found, "not-run", None, exempt.get(nodeid))
+            for nodeid, found in self.items.items()
         ]
 
     def missing_files(self, ledger: Iterable[str], root: Path) -> set[str]:
@@ -394,18 +397,35 @@ class Outcomes:
         if current is None or _SEVERITY[result] > _SEVERITY[current]:
             self.results[nodeid] = result
 
-    def observations(self, sighting: Sighting) -> list[Observation]:
-        observed = []
-        for nodeid, (fingerprint, case, deps, exempt) in sighting.items.items():
-            assert fingerprint is not None
-            module = sighting.from_source.get(nodeid)
-            if module is not None:
-                result: Result = "failed"
-                failure = failure_from_dict(sighting.broken[module])
+    def observations(self, sighting: Sighting) -> Observed:
+        return Observed(sighting, self)
+
+
+class Observed(Collection[Observation]):
+    """Every test this process collected, with its outcome: an observation each, made as
+    it is iterated and not kept. At 50k tests a list of them held through the judgement
+    and after it cost several MiB of the run's peak memory; each pass makes them again
+    (about half a microsecond a test)."""
+
+    def __init__(self, sighting: Sighting, outcomes: Outcomes) -> None:
+        self.sighting = sighting
+        self.outcomes = outcomes
+
+    def __len__(self) -> int:
+        return len(self.sighting.items)
+
+    def __iter__(self) -> Iterator[Observation]:
+        sighting, outcomes = self.sighting, self.outcomes
+        from_source, exempt = sighting.from_source, sighting.exempt
+        results, failures = outcomes.results, outcomes.failures
+        result: Result
+        for nodeid, found in sighting.items.items():
+            module = from_source.get(nodeid) if from_source else None
+            if module is not None:  # its module cannot be imported: failed, with its error
+                result, failure = "failed", failure_from_dict(sighting.broken[module])
             else:
-                result = self.results.get(nodeid, "not-run")
-                failure = self.failures.get(nodeid)
-            observed.append(
-                Observation(nodeid, Identity(fingerprint, case, deps), result, failure, exempt)
-            )
-        return observed
+                result, failure = results.get(nodeid, "not-run"), failures.get(nodeid)
+            yield Observation(nodeid, found, result, failure, exempt.get(nodeid))
+
+    def __contains__(self, value: object) -> bool:
+        return any(value == observation for observation in self)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pytest_tdd.evidence import Changes, Record
 from pytest_tdd.reasons import Failure
@@ -50,15 +50,14 @@ PROVEN_RED: frozenset[Word] = frozenset({"recorded-red", "red"})
 _RANK = {"green": 3, "legacy": 2, "red": 1}
 
 
-# The per-test records of a judgement (Identity, Observation, Verdict, _Match) are plain
-# slotted dataclasses, not frozen ones: a run makes one of each per test, and a frozen
-# dataclass's __init__ sets each field through object.__setattr__, four times the cost.
-# Nothing changes them once made.
-@dataclass(slots=True)
-class Identity:
+class Identity(NamedTuple):
     """What evidence is bound to: the test function's fingerprint, for a parametrized
     case the fingerprint of its own parameter values, and a digest of the test code it
-    depends on (helpers, fixtures), if any."""
+    depends on (helpers, fixtures), if any.
+
+    A named tuple: one per collected test is kept from identification to the judgement
+    (``Sighting.items``), and its observation shares it; a tuple of strings costs less
+    memory than a slotted object and is left alone by the garbage collector."""
 
     fingerprint: str
     case: str | None = None
@@ -86,6 +85,10 @@ def needs_deps(records: Iterable[Record], fingerprint: str, case: str | None) ->
     return not matched
 
 
+# The other per-test records of a judgement (Observation, Verdict, _Match) are plain
+# slotted dataclasses, not frozen ones: a run makes one of each per test, and a frozen
+# dataclass's __init__ sets each field through object.__setattr__, four times the cost.
+# Nothing changes them once made.
 @dataclass(slots=True)
 class Observation:
     """One test as this run saw it."""
@@ -170,7 +173,7 @@ class _Matcher:
     def __init__(
         self,
         ledger: Mapping[str, tuple[Record, ...]],
-        observations: Sequence[Observation],
+        observations: Collection[Observation],
         missing_files: Collection[str] = (),
         complete_files: Collection[str] = (),
     ) -> None:
@@ -263,7 +266,7 @@ def _deps_to_bind(o: Observation) -> str | None:
 
 
 def without_evidence(
-    observations: Sequence[Observation],
+    observations: Collection[Observation],
     ledger: Mapping[str, tuple[Record, ...]],
     missing_files: Collection[str] = (),
 ) -> list[str]:
@@ -277,7 +280,7 @@ def without_evidence(
 
 
 def states(
-    observations: Sequence[Observation],
+    observations: Collection[Observation],
     ledger: Mapping[str, tuple[Record, ...]],
     missing_files: Collection[str] = (),
 ) -> dict[str, tuple[State, Record | None]]:
@@ -375,7 +378,7 @@ def _judge_known(phase: Phase, o: Observation, m: _Match) -> tuple[Word, str | N
 
 def judge(
     phase: Phase,
-    observations: Sequence[Observation],
+    observations: Collection[Observation],
     ledger: Mapping[str, tuple[Record, ...]],
     accept: Collection[str],
     head: str | None,
@@ -478,7 +481,7 @@ def expected_failures(
 
 
 def adopt(
-    observations: Sequence[Observation],
+    observations: Collection[Observation],
     ledger: Mapping[str, tuple[Record, ...]],
     missing_files: Collection[str] = (),
     complete_files: Collection[str] = (),

@@ -19,6 +19,7 @@ from pytest_tdd.observe import (
     CACHE_KEY,
     FAILURE_ATTR,
     NEW_ATTR,
+    Observed,
     Outcomes,
     Sighting,
     failure_from_dict,
@@ -63,7 +64,7 @@ class ReportSide:
 
             self.diff = DiffRun(settings.rootpath, settings.diff)
         self.verify = _verify_run(config, settings)
-        self.observations: list[Observation] = []
+        self.observed: Observed | None = None  # once the run loop is done
         self.failing: list[str] = []
         self.problems: list[str] = []
         # The evidence is read at the start, so that a bad file stops the run before any
@@ -160,16 +161,14 @@ class ReportSide:
         except evidence.EvidenceError as error:  # spoilt during the run: never overwrite
             self.problems.append(f"{error}; the tests ran, but their evidence was not saved")
             return
-        self.observations = self.outcomes.observations(self.sighting)
+        self.observed = observed = self.outcomes.observations(self.sighting)
         missing = self._missing_files()
         complete = self._complete_files
         if settings.phase is not None:
-            ran_red = settings.phase == "red" and any(
-                o.result == "failed" for o in self.observations
-            )
+            ran_red = settings.phase == "red" and any(o.result == "failed" for o in observed)
             judgement = phases.judge(
                 settings.phase,
-                self.observations,
+                observed,
                 self.ledger,
                 settings.accept,
                 _git_head(settings.rootpath) if ran_red else None,
@@ -179,7 +178,7 @@ class ReportSide:
             )
         else:
             judgement = phases.adopt(
-                self.observations, self.ledger, missing, complete, empty=self.sighting.empty
+                observed, self.ledger, missing, complete, empty=self.sighting.empty
             )
         self.judgement = judgement
         self._prune(judgement, missing, complete)
@@ -191,9 +190,12 @@ class ReportSide:
         )
         others = max(0, session.testsfailed - self.counted_failures)
         session.testsfailed = others + max(0, self.counted_failures - expected)
-        self.failing = judgement.failing(self.observations)
+        self.failing = judgement.failing(observed)
         if self.sighting.from_source:
             session.testscollected = max(session.testscollected, len(self.sighting.items))
+        # The evidence is written: what the rest of the run needs of it, the verdicts
+        # hold. Let the ledger go before pytest's own end of session allocates more.
+        self.ledger, self.files, self.loaded = {}, {}, None
 
     def _uncollectable(self) -> dict[str, Failure]:
         """Collectors that failed and whose tests could not be found in their source."""
@@ -255,9 +257,9 @@ class ReportSide:
             kinds = [v.kind for v in self.violations]
             verdicts = self.judgement.verdicts if self.judgement else {}
             unproven = [  # tests it saw that have no evidence of their code
-                o.identity.fingerprint
-                for o in self.observations
-                if (v := verdicts.get(o.nodeid)) is None or v.record is None
+                found.fingerprint
+                for nodeid, found in self.sighting.items.items()
+                if (v := verdicts.get(nodeid)) is None or v.record is None
             ]
             entry = last_run_entry(
                 self.settings.phase,
@@ -272,7 +274,7 @@ class ReportSide:
     def _write_json(self, session: pytest.Session) -> bool:
         path = self.settings.json_path
         assert path is not None
-        observations = self.observations or [
+        observations = self.observed or [
             Observation(nodeid, Identity(""), result, self.outcomes.failures.get(nodeid))
             for nodeid, result in self.outcomes.results.items()
         ]

@@ -36,6 +36,7 @@ from pytest_tdd.observe import (
     test_code_files,
     to_workeroutput,
 )
+from pytest_tdd.phases import Identity
 from pytest_tdd.reasons import Failure, Origins, classify
 from pytest_tdd.settings import Settings
 
@@ -157,7 +158,7 @@ class RunSide:
             nodeid = "::".join([node.nodeid, *names])
             self.sighting.source_tests[nodeid] = node.nodeid
             if self.selection.wants(nodeid):
-                self.sighting.items[nodeid] = (fingerprint, None, None, None)
+                self.sighting.items[nodeid] = Identity(fingerprint)
                 self.sighting.from_source[nodeid] = node.nodeid
 
     @pytest.hookimpl(tryfirst=True)
@@ -209,14 +210,19 @@ class RunSide:
             self._take_file_lines(functions, ledger)
         diff_contexts = self.settings.diff is not None and self.settings.diff.contexts
         for item, nodeid, code in zip(items, ids, codes, strict=True):
-            found = identify(item, self.sources, code)
+            fingerprint, case, _ = identify(item, self.sources, code)
             held = ledger.get(nodeid, ()) if ledger is not None else ()
             deps = (
                 self._deps(item)
-                if ledger is None or phases.needs_deps(held, found.fingerprint, found.case)
+                if ledger is None or phases.needs_deps(held, fingerprint, case)
                 else phases.UNCHECKED
             )
-            self.sighting.items[nodeid] = (found.fingerprint, found.case, deps, exempt_reason(item))
+            if held and held[0].fingerprint == fingerprint and held[0].case == case:
+                fingerprint, case = held[0].fingerprint, held[0].case  # one copy of each
+            self.sighting.items[nodeid] = Identity(fingerprint, case, deps)
+            reason = exempt_reason(item)
+            if reason is not None:
+                self.sighting.exempt[nodeid] = reason
             if self.settings.adopt and is_empty(item):
                 self.sighting.empty.add(nodeid)
             if diff_contexts:

@@ -11,7 +11,6 @@ changed test, as it would have before.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -88,7 +87,7 @@ class Upgrade:
         for item in session.items:
             new = identify(item, new_sources)
             deps = closure.dependency_digest(item, closures, self.settings.rootpath)
-            self.pairs[item.nodeid] = (identify(item, old_sources), replace(new, deps=deps))
+            self.pairs[item.nodeid] = (identify(item, old_sources), new._replace(deps=deps))
         path = self.settings.state_file
         try:
             with evidence.locked(path, self.settings.lock_timeout):

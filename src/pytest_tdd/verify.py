@@ -113,7 +113,8 @@ class Probe:
         for item, nodeid in zip(items, ids, strict=True):
             code = code_of(item)
             if nodeid in known:
-                fingerprint, case, deps, reason = known[nodeid]
+                fingerprint, case, deps = known[nodeid]
+                reason = run.sighting.exempt.get(nodeid) if run is not None else None
                 if deps == UNCHECKED:  # the phase had no need of it; verify has
                     deps = closure.dependency_digest(item, closures, rootpath)
             else:
@@ -264,7 +265,8 @@ class VerifyRun:
                 nodeid.partition("::")[0] in self.seen.test_code,
             )
         for nodeid in sighting.from_source:  # a module that cannot be imported here
-            fp, case, deps, reason = sighting.items[nodeid]
+            fp, case, deps = sighting.items[nodeid]
+            reason = sighting.exempt.get(nodeid)
             if nodeid not in tests:
                 module = module_of(nodeid)
                 tests[nodeid] = RunTest(fp, case, module, None, None, "failed", reason, deps)
