@@ -325,3 +325,12 @@ def test_update_of_records_keeps_the_file_lines_on_disk(tmp_path: Path) -> None:
     evidence.save(path, ledger(RED), {"a.py": ("1" * 32,)})
     assert evidence.update(path, evidence.Changes(put={LEGACY.nodeid: LEGACY}))
     assert evidence.load_with_files(path) == (ledger(RED, LEGACY), {"a.py": ("1" * 32,)})
+
+
+def test_records_made_again_around_another_string_of_their_id_hold_that_string() -> None:
+    nodeid = "".join(["tests/test_a.py::", "test_x"])  # equal to RED's id, another object
+    assert nodeid is not RED.nodeid
+    again = evidence.with_id((RED, RED._replace(fingerprint="ffff000011112222")), nodeid)
+    assert again == (RED, RED._replace(fingerprint="ffff000011112222"))
+    assert [record.nodeid is nodeid for record in again] == [True, True]
+    assert all(type(record) is Record for record in again)

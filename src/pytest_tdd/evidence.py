@@ -191,6 +191,13 @@ def _all_strings(values: Iterable[object]) -> bool:
 _new_record: Callable[[type[Record], tuple[Any, ...]], Record] = tuple.__new__
 
 
+def with_id(records: tuple[Record, ...], nodeid: str) -> tuple[Record, ...]:
+    """``records`` (all of the test ``nodeid``) made again around this string of the id:
+    a process that holds the string already (pytest's item) then holds one copy, not two
+    (at 50k tests, 2.7 MiB of the judgement's peak memory)."""
+    return tuple(_new_record(Record, (nodeid, *record[1:])) for record in records)
+
+
 def _record(data: object, source: str, number: int) -> Record:
     if (
         type(data) is dict

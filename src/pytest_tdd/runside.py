@@ -212,6 +212,12 @@ class RunSide:
         for item, nodeid, code in zip(items, ids, codes, strict=True):
             fingerprint, case, _ = identify(item, self.sources, code)
             held = ledger.get(nodeid, ()) if ledger is not None else ()
+            # The records take pytest's string of the id where this process judges them
+            # (a worker lets its ledger go before the run). The key goes too: setting a
+            # value keeps a dictionary's old key.
+            if held and ledger is not None and not self.worker:
+                del ledger[nodeid]
+                held = ledger[nodeid] = evidence.with_id(held, nodeid)
             deps = (
                 self._deps(item)
                 if ledger is None or phases.needs_deps(held, fingerprint, case)
