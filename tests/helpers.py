@@ -53,7 +53,7 @@ def ledger(pytester: pytest.Pytester, name: str = EVIDENCE) -> evidence.Ledger:
 
 def build_ledger(*records: evidence.Record) -> evidence.Ledger:
     """A ledger holding ``records``, several under one id where they share it."""
-    result: evidence.Ledger = {}
+    result = evidence.Ledger()
     for record in records:
         result[record.nodeid] = (*result.get(record.nodeid, ()), record)
     return result

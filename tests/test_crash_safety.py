@@ -33,7 +33,7 @@ SIZE = 2_000  # records in each state: a file of about half a megabyte
 
 
 def state(name: str, numbers: range, status: Status) -> Ledger:
-    result: Ledger = {}
+    result = Ledger()
     for number in numbers:
         nodeid = f'tests/test_{number % 7}.py::test_{number:05d}[ü "{number}" \\ \U0001f600]'
         result[nodeid] = (
@@ -52,7 +52,7 @@ def state(name: str, numbers: range, status: Status) -> Ledger:
 
 def merged(ledger: Ledger) -> Ledger:
     """``ledger`` with a second candidate for every 50th test, as a union merge leaves."""
-    result = dict(ledger)
+    result = Ledger(ledger.items())
     for nodeid in sorted(ledger)[::50]:
         (record,) = ledger[nodeid]
         result[nodeid] = (record, Record(nodeid, "green", f"merged-{record.fingerprint}"))

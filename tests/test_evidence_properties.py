@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -82,20 +82,20 @@ def records(draw: st.DrawFn, nodeid: str, text: st.SearchStrategy[str]) -> Recor
 @st.composite
 def ledgers(draw: st.DrawFn, text: st.SearchStrategy[str] = readable_text) -> Ledger:
     """Any valid state: distinct ids, each with one or more distinct records."""
-    result: Ledger = {}
+    result = Ledger()
     for nodeid in draw(st.lists(text, max_size=4, unique=True)):
         candidates = draw(st.lists(records(nodeid, text), min_size=1, max_size=2, unique=True))
         result[nodeid] = tuple(candidates)
     return result
 
 
-def in_file_order(ledger: Ledger) -> list[Record]:
+def in_file_order(ledger: Mapping[str, tuple[Record, ...]]) -> list[Record]:
     return [record for nodeid in sorted(ledger) for record in ledger[nodeid]]
 
 
 def ledger_of(records: list[Record]) -> Ledger:
     """The ledger of these record lines read in this order: distinct candidates per id."""
-    result: Ledger = {}
+    result = Ledger()
     for record in records:
         candidates = result.get(record.nodeid, ())
         if record not in candidates:
@@ -124,11 +124,12 @@ def parsed_or_refused(text: str) -> Ledger | None:
 
 
 def assert_is_a_ledger(ledger: object) -> None:
-    assert isinstance(ledger, dict)
+    assert isinstance(ledger, Mapping)
     for nodeid, candidates in ledger.items():
         assert isinstance(candidates, tuple)
         assert candidates
         assert all(isinstance(r, Record) and r.nodeid == nodeid for r in candidates)
+    assert isinstance(ledger, Ledger)
 
 
 @contextmanager

@@ -30,11 +30,11 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 FORMAT_KEY = "pytest-tdd-evidence"
 FORMAT_VERSION = 2
@@ -81,8 +81,56 @@ class Record(NamedTuple):
     deps: str | None = None  # digest of the test code it depends on (helpers, fixtures)
 
 
-# Test id -> its records; more than one only where a union merge left several.
-Ledger = dict[str, tuple[Record, ...]]
+_T = TypeVar("_T")
+
+
+class Ledger(MutableMapping[str, tuple[Record, ...]]):
+    """Test id -> its records; more than one only where a union merge left several.
+
+    A test's lone record is kept as itself rather than in a tuple of one: every run holds
+    the whole ledger from its start to its judgement, and at 50,000 tests the tuples were
+    3 MiB of its peak memory. Reading gives a tuple either way."""
+
+    __slots__ = ("_records",)
+
+    def __init__(self, records: Iterable[tuple[str, tuple[Record, ...]]] = ()) -> None:
+        self._records: dict[str, Record | tuple[Record, ...]] = {}
+        for nodeid, held in records:
+            self[nodeid] = held
+
+    def __setitem__(self, nodeid: str, records: tuple[Record, ...]) -> None:
+        self._records[nodeid] = records[0] if len(records) == 1 else records
+
+    def __delitem__(self, nodeid: str) -> None:
+        del self._records[nodeid]
+
+    def __getitem__(self, nodeid: str) -> tuple[Record, ...]:
+        held = self._records[nodeid]
+        return (held,) if type(held) is Record else held  # type: ignore[return-value]
+
+    @overload
+    def get(self, nodeid: str, /) -> tuple[Record, ...] | None: ...
+    @overload
+    def get(self, nodeid: str, default: tuple[Record, ...] | _T, /) -> tuple[Record, ...] | _T: ...
+    def get(self, nodeid: str, default: object = None, /) -> object:
+        held = self._records.get(nodeid)
+        if held is None:
+            return default
+        return (held,) if type(held) is Record else held
+
+    def __contains__(self, nodeid: object) -> bool:
+        return nodeid in self._records
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def __repr__(self) -> str:
+        return f"Ledger({dict(self.items())!r})"
+
+
 # Test file -> the digests of its file lines; more than one only after a union merge.
 Files = dict[str, tuple[str, ...]]
 
@@ -109,7 +157,9 @@ def apply_files(files: Mapping[str, tuple[str, ...]], changes: Changes) -> Files
     return result
 
 
-def apply(ledger: Mapping[str, tuple[Record, ...]], changes: Changes) -> Ledger:
+def apply(
+    ledger: Mapping[str, tuple[Record, ...]], changes: Changes
+) -> dict[str, tuple[Record, ...]]:
     """A new ledger: ``ledger`` with ``changes`` applied."""
     result = {k: v for k, v in ledger.items() if k not in changes.drop}
     for nodeid, record in changes.put.items():
@@ -326,7 +376,8 @@ def _lines(text: str) -> Iterator[str]:
 
 
 def _parse(text: str, source: str) -> tuple[int, Ledger, Files]:
-    ledger: Ledger = {}
+    ledger = Ledger()
+    records = ledger._records  # filled directly: the one place that builds a whole ledger
     files: Files = {}
     scan = _scan_once
     version = 0
@@ -358,11 +409,13 @@ def _parse(text: str, source: str) -> tuple[int, Ledger, Files]:
                 _file_line(data, files, source, number)
                 continue
             record = _record(data, source, number)
-        candidates = ledger.get(record.nodeid)
-        if candidates is None:
-            ledger[record.nodeid] = (record,)
-        elif record not in candidates:
-            ledger[record.nodeid] = (*candidates, record)
+        held = records.get(record.nodeid)
+        if held is None:
+            records[record.nodeid] = record
+        else:
+            candidates = ledger[record.nodeid]
+            if record not in candidates:
+                records[record.nodeid] = (*candidates, record)
     return version or FORMAT_VERSION, ledger, files
 
 
@@ -394,7 +447,7 @@ def _load(path: Path) -> tuple[int, Ledger, Files]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return FORMAT_VERSION, {}, {}
+        return FORMAT_VERSION, Ledger(), {}
     except OSError as error:
         raise EvidenceError(f"evidence file {path}: cannot read it ({error})") from None
     try:

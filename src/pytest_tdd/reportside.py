@@ -70,7 +70,7 @@ class ReportSide:
         # The evidence is read at the start, so that a bad file stops the run before any
         # test, and kept for the judgement at the end, which reads it again only if the
         # file changed meanwhile (another run wrote it).
-        self.ledger: evidence.Ledger = {}
+        self.ledger = evidence.Ledger()
         self.files: evidence.Files = {}  # its file lines
         self.loaded: evidence.Signature | None = None  # the file's version when read
         if settings.records:
@@ -195,7 +195,7 @@ class ReportSide:
             session.testscollected = max(session.testscollected, len(self.sighting.items))
         # The evidence is written: what the rest of the run needs of it, the verdicts
         # hold. Let the ledger go before pytest's own end of session allocates more.
-        self.ledger, self.files, self.loaded = {}, {}, None
+        self.ledger, self.files, self.loaded = evidence.Ledger(), {}, None
 
     def _uncollectable(self) -> dict[str, Failure]:
         """Collectors that failed and whose tests could not be found in their source."""

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from pytest_tdd import closure, evidence, identity
-from pytest_tdd.evidence import Ledger
+from pytest_tdd.evidence import Record
 from pytest_tdd.observe import SourceCache, identify
 from pytest_tdd.phases import Identity
 from pytest_tdd.settings import Settings
@@ -25,11 +25,13 @@ from pytest_tdd.settings import Settings
 Pairs = Mapping[str, tuple[Identity, Identity]]
 
 
-def rebind(ledger: Ledger, pairs: Pairs) -> tuple[Ledger, int, list[str]]:
+def rebind(
+    ledger: Mapping[str, tuple[Record, ...]], pairs: Pairs
+) -> tuple[dict[str, tuple[Record, ...]], int, list[str]]:
     """The ledger re-bound to the current scheme, how many records were re-bound, and the
     ids of the records left as they were. Pure."""
     fingerprints = {old.fingerprint: new.fingerprint for old, new in pairs.values()}
-    upgraded: Ledger = {}
+    upgraded: dict[str, tuple[Record, ...]] = {}
     count, kept = 0, []
     for nodeid, records in ledger.items():
         result = []
