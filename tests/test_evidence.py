@@ -334,3 +334,19 @@ def test_records_made_again_around_another_string_of_their_id_hold_that_string()
     assert again == (RED, RED._replace(fingerprint="ffff000011112222"))
     assert [record.nodeid is nodeid for record in again] == [True, True]
     assert all(type(record) is Record for record in again)
+
+
+def test_a_ledger_gives_the_records_of_an_id_and_holds_them_with_the_string_it_was_given() -> None:
+    other = GREEN._replace(fingerprint="ffff000011112222")
+    held = evidence.Ledger([(RED.nodeid, (RED,)), (GREEN.nodeid, (GREEN, other))])
+    # equal to the records' ids, other objects
+    red_id, green_id = ("".join([nodeid[:5], nodeid[5:]]) for nodeid in (RED.nodeid, GREEN.nodeid))
+    assert red_id is not RED.nodeid
+    assert green_id is not GREEN.nodeid
+    assert held.take_id(red_id) == (RED,)
+    assert held.take_id(green_id) == (GREEN, other)
+    assert held.take_id("tests/test_gone.py::test_q") == ()
+    assert [nodeid is red_id or nodeid is green_id for nodeid in held] == [True, True]
+    assert [r.nodeid is red_id for r in held[red_id]] == [True]
+    assert [r.nodeid is green_id for r in held[green_id]] == [True, True]
+    assert held == {RED.nodeid: (RED,), GREEN.nodeid: (GREEN, other)}

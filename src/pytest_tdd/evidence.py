@@ -130,6 +130,19 @@ class Ledger(MutableMapping[str, tuple[Record, ...]]):
     def __repr__(self) -> str:
         return f"Ledger({dict(self.items())!r})"
 
+    def take_id(self, nodeid: str) -> tuple[Record, ...]:
+        """The records at ``nodeid`` (none: an empty tuple), from now on held with this
+        string of the id, key included (``with_id``); one call per test identified."""
+        records = self._records
+        held = records.pop(nodeid, None)
+        if held is None:
+            return ()
+        if type(held) is Record:
+            records[nodeid] = again = tuple.__new__(Record, (nodeid, *held[1:]))
+            return (again,)
+        records[nodeid] = taken = with_id(held, nodeid)  # type: ignore[arg-type]
+        return taken
+
 
 # Test file -> the digests of its file lines; more than one only after a union merge.
 Files = dict[str, tuple[str, ...]]

@@ -415,17 +415,25 @@ class Observed(Collection[Observation]):
         return len(self.sighting.items)
 
     def __iter__(self) -> Iterator[Observation]:
-        sighting, outcomes = self.sighting, self.outcomes
-        from_source, exempt = sighting.from_source, sighting.exempt
-        results, failures = outcomes.results, outcomes.failures
-        result: Result
-        for nodeid, found in sighting.items.items():
-            module = from_source.get(nodeid) if from_source else None
-            if module is not None:  # its module cannot be imported: failed, with its error
-                result, failure = "failed", failure_from_dict(sighting.broken[module])
-            else:
-                result, failure = results.get(nodeid, "not-run"), failures.get(nodeid)
-            yield Observation(nodeid, found, result, failure, exempt.get(nodeid))
+        for nodeid, found in self.sighting.items.items():
+            yield self._observe(nodeid, found)
 
     def __contains__(self, value: object) -> bool:
         return any(value == observation for observation in self)
+
+    def failed(self) -> list[Observation]:
+        """The observations whose result is "failed", in the same order, made without the
+        others: a test fails when a report of it failed or its module cannot be imported."""
+        ids = self.outcomes.failed_reports.keys() | self.sighting.from_source.keys()
+        return [self._observe(n, found) for n, found in self.sighting.items.items() if n in ids]
+
+    def _observe(self, nodeid: str, found: Identity) -> Observation:
+        sighting = self.sighting
+        module = sighting.from_source.get(nodeid)
+        result: Result
+        if module is not None:  # its module cannot be imported: failed, with its error
+            result, failure = "failed", failure_from_dict(sighting.broken[module])
+        else:
+            result = self.outcomes.results.get(nodeid, "not-run")
+            failure = self.outcomes.failures.get(nodeid)
+        return Observation(nodeid, found, result, failure, sighting.exempt.get(nodeid))

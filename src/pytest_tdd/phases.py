@@ -7,7 +7,7 @@ changes to write out. No pytest, no files. The words a verdict is made of are th
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal, NamedTuple
@@ -62,6 +62,13 @@ class Identity(NamedTuple):
     fingerprint: str
     case: str | None = None
     deps: str | None = None
+
+
+# Builds an Identity from a tuple of its three fields, without the Python-level
+# constructor: identification makes one per collected test.
+new_identity: Callable[[type[Identity], tuple[str, str | None, str | None]], Identity] = (
+    tuple.__new__
+)
 
 
 # The ``deps`` of a test whose digest was not computed: its id holds green or legacy

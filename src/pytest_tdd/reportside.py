@@ -165,7 +165,7 @@ class ReportSide:
         missing = self._missing_files()
         complete = self._complete_files
         if settings.phase is not None:
-            ran_red = settings.phase == "red" and any(o.result == "failed" for o in observed)
+            ran_red = settings.phase == "red" and bool(observed.failed())
             judgement = phases.judge(
                 settings.phase,
                 observed,
@@ -190,7 +190,7 @@ class ReportSide:
         )
         others = max(0, session.testsfailed - self.counted_failures)
         session.testsfailed = others + max(0, self.counted_failures - expected)
-        self.failing = judgement.failing(observed)
+        self.failing = judgement.failing(observed.failed())
         if self.sighting.from_source:
             session.testscollected = max(session.testscollected, len(self.sighting.items))
         # The evidence is written: what the rest of the run needs of it, the verdicts

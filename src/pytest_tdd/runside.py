@@ -36,7 +36,7 @@ from pytest_tdd.observe import (
     test_code_files,
     to_workeroutput,
 )
-from pytest_tdd.phases import Identity
+from pytest_tdd.phases import Identity, new_identity
 from pytest_tdd.reasons import Failure, Origins, classify
 from pytest_tdd.settings import Settings
 
@@ -209,15 +209,15 @@ class RunSide:
         if ledger is not None and self.files:
             self._take_file_lines(functions, ledger)
         diff_contexts = self.settings.diff is not None and self.settings.diff.contexts
+        # The records take pytest's string of each id where this process judges them (a
+        # worker lets its ledger go before the run).
+        share = not self.worker
         for item, nodeid, code in zip(items, ids, codes, strict=True):
             fingerprint, case, _ = identify(item, self.sources, code)
-            held = ledger.get(nodeid, ()) if ledger is not None else ()
-            # The records take pytest's string of the id where this process judges them
-            # (a worker lets its ledger go before the run). The key goes too: setting a
-            # value keeps a dictionary's old key.
-            if held and ledger is not None and not self.worker:
-                del ledger[nodeid]
-                held = ledger[nodeid] = evidence.with_id(held, nodeid)
+            if ledger is None:
+                held: tuple[evidence.Record, ...] = ()
+            else:
+                held = ledger.take_id(nodeid) if share else ledger.get(nodeid, ())
             deps = (
                 self._deps(item)
                 if ledger is None or phases.needs_deps(held, fingerprint, case)
@@ -225,7 +225,7 @@ class RunSide:
             )
             if held and held[0].fingerprint == fingerprint and held[0].case == case:
                 fingerprint, case = held[0].fingerprint, held[0].case  # one copy of each
-            self.sighting.items[nodeid] = Identity(fingerprint, case, deps)
+            self.sighting.items[nodeid] = new_identity(Identity, (fingerprint, case, deps))
             reason = exempt_reason(item)
             if reason is not None:
                 self.sighting.exempt[nodeid] = reason
