@@ -281,8 +281,7 @@ def failure_from_dict(data: object) -> Failure | None:
 class Sighting:
     """Everything one process collected; JSON-able via ``to_dict``."""
 
-    # nodeid -> its identity (a tuple of strings, which the garbage collector leaves
-    # alone: that matters at 50k tests); each observation of the test shares it
+    # nodeid -> its identity; each observation of the test shares it
     items: dict[str, Identity] = field(default_factory=dict)
     exempt: dict[str, str] = field(default_factory=dict)  # nodeid -> its tdd_exempt reason
     files: set[str] = field(default_factory=set)  # test files collected, rootdir-relative
@@ -403,9 +402,9 @@ class Outcomes:
 
 class Observed(Collection[Observation]):
     """Every test this process collected, with its outcome: an observation each, made as
-    it is iterated and not kept. At 50k tests a list of them held through the judgement
-    and after it cost several MiB of the run's peak memory; each pass makes them again
-    (about half a microsecond a test)."""
+    it is iterated and not kept (at 50k tests, a list of them held through the judgement
+    and after it cost several MiB of the run's peak memory). ``failed`` makes those of
+    the failed tests alone."""
 
     def __init__(self, sighting: Sighting, outcomes: Outcomes) -> None:
         self.sighting = sighting

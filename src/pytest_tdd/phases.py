@@ -56,8 +56,9 @@ class Identity(NamedTuple):
     depends on (helpers, fixtures), if any.
 
     A named tuple: one per collected test is kept from identification to the judgement
-    (``Sighting.items``), and its observation shares it; a tuple of strings costs less
-    memory than a slotted object and is left alone by the garbage collector."""
+    (``Sighting.items``), and its observation shares it; it costs less memory than a
+    slotted object. (Unlike a plain tuple of strings, a named tuple stays tracked by the
+    garbage collector; the instruction counts in docs/performance.md show no cost.)"""
 
     fingerprint: str
     case: str | None = None
