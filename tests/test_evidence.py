@@ -350,3 +350,9 @@ def test_a_ledger_gives_the_records_of_an_id_and_holds_them_with_the_string_it_w
     assert [r.nodeid is red_id for r in held[red_id]] == [True]
     assert [r.nodeid is green_id for r in held[green_id]] == [True, True]
     assert held == {RED.nodeid: (RED,), GREEN.nodeid: (GREEN, other)}
+
+
+def test_a_ledger_made_from_a_mapping_holds_its_records() -> None:
+    other = GREEN._replace(fingerprint="ffff000011112222")
+    made = evidence.Ledger({RED.nodeid: (RED,), GREEN.nodeid: (GREEN, other)})
+    assert list(made.items()) == [(RED.nodeid, (RED,)), (GREEN.nodeid, (GREEN, other))]

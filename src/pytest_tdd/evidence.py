@@ -93,9 +93,12 @@ class Ledger(MutableMapping[str, tuple[Record, ...]]):
 
     __slots__ = ("_records",)
 
-    def __init__(self, records: Iterable[tuple[str, tuple[Record, ...]]] = ()) -> None:
+    def __init__(
+        self,
+        records: Mapping[str, tuple[Record, ...]] | Iterable[tuple[str, tuple[Record, ...]]] = (),
+    ) -> None:
         self._records: dict[str, Record | tuple[Record, ...]] = {}
-        for nodeid, held in records:
+        for nodeid, held in records.items() if isinstance(records, Mapping) else records:
             self[nodeid] = held
 
     def __setitem__(self, nodeid: str, records: tuple[Record, ...]) -> None:
