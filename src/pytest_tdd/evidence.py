@@ -141,7 +141,7 @@ class Ledger(MutableMapping[str, tuple[Record, ...]]):
         if held is None:
             return ()
         if type(held) is Record:
-            records[nodeid] = again = tuple.__new__(Record, (nodeid, *held[1:]))
+            records[nodeid] = again = _new_record(Record, (nodeid, *held[1:]))
             return (again,)
         records[nodeid] = taken = with_id(held, nodeid)  # type: ignore[arg-type]
         return taken
