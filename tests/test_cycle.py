@@ -281,6 +281,28 @@ def test_adopt_records_passing_tests_as_legacy_evidence(tdd: pytest.Pytester) ->
     assert tdd.runpytest("--tdd-phase=refactor", "-k", "test_ok").ret == OK
 
 
+def test_adopt_leaves_an_exempt_test_out_of_the_evidence_and_names_it(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(
+        test_x="""
+        import pytest
+
+        def test_ok():
+            assert 1
+
+        @pytest.mark.tdd_exempt("a smoke test of the packaging")
+        def test_smoke():
+            assert 1
+        """
+    )
+    result = tdd.runpytest("--tdd-adopt")
+    result.stdout.fnmatch_lines(
+        ["tdd: exempt test_x.py::test_smoke: a smoke test of the packaging"]
+    )
+    assert statuses(tdd) == {"test_x.py::test_ok": "legacy"}
+
+
 def test_the_evidence_file_is_written_only_when_something_changed(tdd: pytest.Pytester) -> None:
     reach_green(tdd)
     path = tdd.path / EVIDENCE

@@ -282,6 +282,19 @@ def test_adopt_records_passing_tests_without_evidence_as_legacy() -> None:
     assert verdict_of(judgement, "t.py::t_ok") == "green"
 
 
+def test_adopt_records_no_evidence_for_an_exempt_test() -> None:
+    judgement = phases.adopt([obs("passed", exempt="a smoke test")], Ledger())
+    assert judgement.changes.put == {}
+    assert verdict_of(judgement) == "exempt"
+    assert judgement.verdicts[ID].note == "a smoke test"
+
+
+def test_adopt_drops_a_record_left_at_the_id_of_a_test_now_exempt() -> None:
+    judgement = phases.adopt([obs("passed", exempt="a smoke test")], ledger(record("legacy")))
+    assert judgement.changes.put == {}
+    assert judgement.changes.drop == {ID}
+
+
 def test_stale_ids_are_those_of_complete_or_missing_files_that_were_not_collected() -> None:
     state = ledger(
         record("green", "a.py::kept"),

@@ -408,12 +408,8 @@ def judge(
     proved_something = False
     for o in observations:
         m = matcher.match(o.nodeid, o.identity)
-        if o.exempt is not None:  # never recorded: what an earlier run left goes
-            judgement.verdicts[o.nodeid] = Verdict(
-                o.nodeid, "exempt", m.state, m.record, note=o.exempt
-            )
-            if o.nodeid in ledger:
-                judgement.changes.drop.add(o.nodeid)
+        if o.exempt is not None:
+            _exempt(o, o.exempt, m, ledger, judgement)
             continue
         if m.record is None:
             verdict, problem, new = _judge_new(phase, o, m, accept, head)
@@ -488,6 +484,20 @@ def expected_failures(
     return expected
 
 
+def _exempt(
+    o: Observation,
+    reason: str,
+    m: _Match,
+    ledger: Mapping[str, tuple[Record, ...]],
+    judgement: Judgement,
+) -> None:
+    """An exempt test is never recorded, by a phase or by adopt: what an earlier run left
+    at its id goes."""
+    judgement.verdicts[o.nodeid] = Verdict(o.nodeid, "exempt", m.state, m.record, note=reason)
+    if o.nodeid in ledger:
+        judgement.changes.drop.add(o.nodeid)
+
+
 def adopt(
     observations: Collection[Observation],
     ledger: Mapping[str, tuple[Record, ...]],
@@ -500,7 +510,7 @@ def adopt(
 
     A test whose code changed since its green or legacy record is re-adopted (and named
     as such); a red record, a cycle in progress, is never replaced; a test whose body is
-    empty (``empty``) proves nothing and is not adopted.
+    empty (``empty``) proves nothing and is not adopted; an exempt test is never recorded.
     """
     matcher = _Matcher(ledger, observations, missing_files, complete_files)
     judgement = Judgement()
@@ -509,6 +519,9 @@ def adopt(
         verdict: Word
         note = None
         record = m.record
+        if o.exempt is not None:
+            _exempt(o, o.exempt, m, ledger, judgement)
+            continue
         if m.record is not None:
             verdict = m.record.status
         elif m.previous is not None and m.previous.status == "red":
