@@ -409,7 +409,7 @@ def judge(
     for o in observations:
         m = matcher.match(o.nodeid, o.identity)
         if o.exempt is not None:
-            _exempt(o, o.exempt, m, ledger, judgement)
+            _exempt(o, m, ledger, judgement)
             continue
         if m.record is None:
             verdict, problem, new = _judge_new(phase, o, m, accept, head)
@@ -485,15 +485,11 @@ def expected_failures(
 
 
 def _exempt(
-    o: Observation,
-    reason: str,
-    m: _Match,
-    ledger: Mapping[str, tuple[Record, ...]],
-    judgement: Judgement,
+    o: Observation, m: _Match, ledger: Mapping[str, tuple[Record, ...]], judgement: Judgement
 ) -> None:
     """An exempt test is never recorded, by a phase or by adopt: what an earlier run left
     at its id goes."""
-    judgement.verdicts[o.nodeid] = Verdict(o.nodeid, "exempt", m.state, m.record, note=reason)
+    judgement.verdicts[o.nodeid] = Verdict(o.nodeid, "exempt", m.state, m.record, note=o.exempt)
     if o.nodeid in ledger:
         judgement.changes.drop.add(o.nodeid)
 
@@ -516,12 +512,12 @@ def adopt(
     judgement = Judgement()
     for o in observations:
         m = matcher.match(o.nodeid, o.identity)
+        if o.exempt is not None:
+            _exempt(o, m, ledger, judgement)
+            continue
         verdict: Word
         note = None
         record = m.record
-        if o.exempt is not None:
-            _exempt(o, o.exempt, m, ledger, judgement)
-            continue
         if m.record is not None:
             verdict = m.record.status
         elif m.previous is not None and m.previous.status == "red":

@@ -164,8 +164,9 @@ class ReportSide:
         self.observed = observed = self.outcomes.observations(self.sighting)
         missing = self._missing_files()
         complete = self._complete_files
+        failed = observed.failed()  # for the red run's head and the failing tests
         if settings.phase is not None:
-            ran_red = settings.phase == "red" and bool(observed.failed())
+            ran_red = settings.phase == "red" and bool(failed)
             judgement = phases.judge(
                 settings.phase,
                 observed,
@@ -190,7 +191,7 @@ class ReportSide:
         )
         others = max(0, session.testsfailed - self.counted_failures)
         session.testsfailed = others + max(0, self.counted_failures - expected)
-        self.failing = judgement.failing(observed.failed())
+        self.failing = judgement.failing(failed)
         if self.sighting.from_source:
             session.testscollected = max(session.testscollected, len(self.sighting.items))
         # The evidence is written: what the rest of the run needs of it, the verdicts
