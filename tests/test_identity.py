@@ -169,6 +169,16 @@ def test_case_fingerprints_ignore_set_order_and_memory_addresses(
     assert identity.case_fingerprint({"x": left}) == identity.case_fingerprint({"x": right})
 
 
+def test_case_fingerprints_ignore_the_id_in_a_mocks_repr() -> None:
+    # repr(Mock()) holds id(): a new number in every run, which made the case new each time
+    from unittest import mock
+
+    first, second = mock.Mock(return_value=3), mock.MagicMock(name="total", return_value=3)
+    again = mock.Mock(return_value=3), mock.MagicMock(name="total", return_value=3)
+    assert identity.case_fingerprint({"m": first}) == identity.case_fingerprint({"m": again[0]})
+    assert identity.case_fingerprint({"m": second}) == identity.case_fingerprint({"m": again[1]})
+
+
 def test_case_fingerprints_differ_for_different_values() -> None:
     assert identity.case_fingerprint({"x": 1}) != identity.case_fingerprint({"x": 2})
     assert identity.case_fingerprint({"x": 1}) != identity.case_fingerprint({"y": 1})

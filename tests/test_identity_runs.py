@@ -62,6 +62,25 @@ def test_parametrized_cases_are_judged_one_by_one(tdd: pytest.Pytester) -> None:
     assert statuses(tdd) == {"test_calc.py::test_add[1-2-3]": "red"}
 
 
+MOCKED = """
+import pytest, calc
+from unittest import mock
+
+@pytest.mark.parametrize("factor", [mock.Mock(return_value=3)])
+def test_mul(factor):
+    assert calc.mul(2, factor()) == 6
+"""
+
+
+def test_a_case_with_a_mock_among_its_values_keeps_its_evidence(tdd: pytest.Pytester) -> None:
+    tdd.makepyfile(calc="def add(a, b):\n    return a + b\n", test_calc=MOCKED)
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    tdd.makepyfile(calc="def mul(a, b):\n    return a * b\n")
+    result = tdd.runpytest("--tdd-phase=green")
+    assert result.ret == OK
+    assert statuses(tdd) == {"test_calc.py::test_mul[factor0]": "green"}
+
+
 SHIFTED = """
 import pytest, calc
 

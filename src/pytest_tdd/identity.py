@@ -44,6 +44,8 @@ SCHEME = 2
 # Fields that differ between Python versions without changing what the code does.
 _IGNORED_FIELDS = frozenset({"type_comment", "type_params", "kind"})
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+# unittest.mock's objects show their id() instead: <Mock name='total' id='139648097820560'>
+_MOCK_ID = re.compile(r" id='[0-9]+'")
 
 
 def _digest(text: str) -> str:
@@ -446,7 +448,8 @@ def find_tests_in_source(
 
 
 def stable_repr(value: object) -> str:
-    """``repr`` made deterministic across processes: sets sorted, addresses removed."""
+    """``repr`` made deterministic across processes: sets sorted, addresses removed (and
+    the ``id()`` in an object's ``<...>`` repr, as ``unittest.mock`` writes it)."""
     if isinstance(value, list | tuple):
         inner = ", ".join(stable_repr(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"
@@ -455,7 +458,8 @@ def stable_repr(value: object) -> str:
     if isinstance(value, dict):
         items = (f"{stable_repr(k)}: {stable_repr(v)}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
-    return _ADDRESS.sub("", repr(value))
+    text = _ADDRESS.sub("", repr(value))
+    return _MOCK_ID.sub("", text) if text.startswith("<") else text
 
 
 def case_fingerprint(params: Mapping[str, object]) -> str:
