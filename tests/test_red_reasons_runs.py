@@ -251,3 +251,56 @@ def test_a_module_collected_for_its_doctests_is_still_the_projects_code(
     result = tdd.runpytest("--tdd-phase=red", "--doctest-modules")
     assert result.ret == OK
     assert [r.kind for r in ledger(tdd)["test_calc.py::test_sub"]] == ["missing-api"]
+
+
+UNITTEST_SETUP = """
+import unittest, calc
+
+class TestGrid(unittest.TestCase):
+    def setUp(self):
+        self.grid = calc.Grid()
+
+    def test_size(self):
+        self.assertEqual(calc.add(1, 1), 3)
+"""
+
+
+def test_a_unittest_set_up_that_fails_is_the_wrong_reason(tdd: pytest.Pytester) -> None:
+    # pytest runs a TestCase's setUp inside the call phase, and its error is the test's
+    tdd.makepyfile(calc=CALC, test_calc=UNITTEST_SETUP)
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "WRONG-REASON test_calc.py::TestGrid::test_size: failed for the wrong reason, a setup"
+            " error: unittest's setUp failed, not the test*"
+        ]
+    )
+    assert ledger(tdd) == {}
+
+
+UNITTEST_TEARDOWN = """
+import unittest, calc
+
+class TestAdd(unittest.TestCase):
+    def test_add(self):
+        self.assertEqual(calc.add(1, 1), 2)
+
+    def tearDown(self):
+        self.assertEqual(calc.add(0, 0), 1)
+"""
+
+
+def test_a_unittest_tear_down_that_fails_after_the_test_passed_is_the_wrong_reason(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(calc=CALC, test_calc=UNITTEST_TEARDOWN)
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "WRONG-REASON test_calc.py::TestAdd::test_add: failed for the wrong reason, a teardown"
+            " error: unittest's tearDown failed, not the test*"
+        ]
+    )
+    assert ledger(tdd) == {}

@@ -3,7 +3,8 @@
 A test counts as red only when it fails because the feature it describes is not there
 yet. The rule, in the order it is applied (docs/red-reasons.md shows examples):
 
-* a failure in setup or teardown (a fixture) and a syntax error are never red;
+* a failure in setup or teardown (a fixture, or a TestCase's ``setUp``, ``tearDown`` or
+  cleanup, which pytest runs in its call phase) and a syntax error are never red;
 * an exception group is judged by its members: red with the weakest member's kind
   (``KINDS`` is strongest first) when every member is red, else the wrong reason;
 * pytest's ``Failed``: a pytest-timeout timeout is ``error`` when it interrupted the
@@ -33,7 +34,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import BuiltinFunctionType, FrameType, FunctionType, ModuleType, TracebackType
@@ -198,8 +199,12 @@ def classify(
     """Judge one failure: ``when`` is pytest's phase ("setup", "call", "teardown") or
     "collect" for a test module that could not be imported."""
     error = _unwrap(error)
+    unittest_part = _unittest_part(error.__traceback__) if when == "call" else None
     if when in ("setup", "teardown"):
         kind, cause = None, f"a {when} error: a fixture failed, not the test"
+    elif unittest_part is not None:
+        phase, method = unittest_part
+        kind, cause = None, f"a {phase} error: unittest's {method} failed, not the test"
     else:
         kind, cause = _Judge(origins, fail_type).judge(error)
     return Failure(when, type(error).__name__, _first_line(error), kind, cause)
@@ -318,6 +323,26 @@ def _members(error: BaseException) -> tuple[BaseException, ...] | None:
     if not isinstance(members, tuple) or not members:
         return None
     return members if all(isinstance(m, BaseException) for m in members) else None
+
+
+# The methods through which unittest calls a TestCase's own set-up and clean-up code.
+# pytest runs them in its call phase, so an error there reaches it as the test's.
+_UNITTEST_PARTS: Mapping[str, tuple[str, str]] = {
+    "_callSetUp": ("setup", "setUp"),
+    "_callTearDown": ("teardown", "tearDown"),
+    "doCleanups": ("teardown", "cleanup"),
+    "_callCleanup": ("teardown", "cleanup"),
+}
+
+
+def _unittest_part(traceback: TracebackType | None) -> tuple[str, str] | None:
+    """The phase and method when ``traceback`` runs through unittest's call of a
+    TestCase's ``setUp``, ``tearDown`` or a cleanup (``asyncSetUp`` and the others too)."""
+    for frame in _frames(traceback):
+        part = _UNITTEST_PARTS.get(frame.f_code.co_name)
+        if part is not None and str(frame.f_globals.get("__name__", "")).startswith("unittest."):
+            return part
+    return None
 
 
 def _frames(traceback: TracebackType | None) -> list[FrameType]:
