@@ -184,3 +184,26 @@ def test_a_lock_held_too_long_by_another_run_is_a_clear_error(tdd: pytest.Pytest
         ["tdd: ERROR evidence file *: another pytest run has held its lock for 0.2 s*"]
     )
     assert not (tdd.path / EVIDENCE).exists()
+
+
+def test_evidence_recorded_under_another_rootdir_stops_the_run_and_is_left_as_it_was(
+    tdd: pytest.Pytester,
+) -> None:
+    # Its ids are relative to the rootdir it was recorded with: under this one every test
+    # file it names looks deleted, and their records would be dropped.
+    tests = tdd.mkdir("tests")
+    (tests / "test_one.py").write_text("def test_one():\n    assert 1\n")
+    (tests / "test_two.py").write_text("def test_two():\n    assert 2\n")
+    assert tdd.runpytest("--tdd-adopt").ret == OK
+    before = (tdd.path / EVIDENCE).read_bytes()
+    result = tdd.runpytest(
+        "--tdd-phase=red", "--rootdir=tests", f"--tdd-state-file={EVIDENCE}", "tests/test_two.py"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            f"ERROR: tdd: none of the test files named in {EVIDENCE} is under the rootdir tests;"
+            " they are under .: *--rootdir=.*"
+        ]
+    )
+    assert (tdd.path / EVIDENCE).read_bytes() == before

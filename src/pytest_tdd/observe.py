@@ -237,6 +237,25 @@ def stamp(path: Path) -> tuple[int, int] | None:
     return (status.st_mtime_ns, status.st_size)
 
 
+def recorded_under(ids: Iterable[str], root: Path, evidence_file: Path) -> Path | None:
+    """The folder the test files named by ``ids`` are under, when it is not ``root``, the
+    rootdir of this run: none of them is under the rootdir, and one is under the evidence
+    file's folder or an ancestor of the rootdir. Such ids were recorded with another
+    rootdir; judged here, every record would be taken for a deleted test's. None when
+    one of them is under the rootdir (the first one, as a rule), or none is anywhere."""
+    paths: dict[str, None] = {}
+    for nodeid in ids:  # the first file is there, as a rule: one look
+        path = nodeid.partition("::")[0]
+        if path not in paths:
+            if (root / path).exists():
+                return None
+            paths[path] = None
+    for folder in (evidence_file.parent, *root.parents):
+        if any((folder / path).exists() for path in paths):
+            return folder
+    return None
+
+
 def span(item: pytest.Item) -> tuple[str, int, int] | None:
     """The file, first and last line of a test function's code: the file where it is
     defined (a method inherited from a class in another file lives there)."""

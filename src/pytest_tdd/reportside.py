@@ -8,6 +8,7 @@ returns the verdict as its exit status, and renders the terminal section and the
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from pytest_tdd.observe import (
     Sighting,
     failure_from_dict,
     gc_paused,
+    recorded_under,
     stamp,
 )
 from pytest_tdd.phases import Identity, Judgement, Observation, Violation
@@ -45,6 +47,21 @@ def _git_head(root: Path) -> str | None:
 
     head = gitdiff.head(root)
     return head[:12] if head else None
+
+
+def _check_rootdir(ledger: evidence.Ledger, settings: Settings) -> None:
+    """Stop a run whose rootdir is not the one the evidence's ids are relative to."""
+    folder = recorded_under(ledger, settings.rootpath, settings.state_file)
+    if folder is not None:
+        named, rootdir, there = (
+            os.path.relpath(p) for p in (settings.state_file, settings.rootpath, folder)
+        )
+        raise pytest.UsageError(
+            f"tdd: none of the test files named in {named} is under the rootdir {rootdir};"
+            f" they are under {there}: its ids are relative to the rootdir it was recorded"
+            f" with. Run pytest with --rootdir={there} (or from there); nothing was run, and"
+            " the file was left as it is."
+        )
 
 
 class ReportSide:
@@ -81,6 +98,7 @@ class ReportSide:
                 raise pytest.UsageError(
                     f"{error}\nThe file was left as it is: fix it, or restore it from git."
                 ) from None
+            _check_rootdir(self.ledger, settings)
         self.ledger_size = len(self.ledger)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
