@@ -215,6 +215,18 @@ def test_errors_of_the_test_itself_are_never_red(run: Run, body: str, cause: str
     assert cause in failure.cause
 
 
+def test_a_project_module_that_is_not_on_the_import_path_is_never_red(
+    run: Run, tmp_path: Path
+) -> None:
+    # It exists: the test reaches for nothing missing; the path is not set up (no install,
+    # no pythonpath), and the same test would fail that way once the code is written.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "pathless.py").write_text("def add(a, b):\n    return a + b\n")
+    failure = classify(run, "import pathless")
+    assert failure.kind is None
+    assert "'pathless' is in the project (src/pathless.py) but cannot be imported" in failure.cause
+
+
 def test_a_pytest_timeout_is_never_red(run: Run) -> None:
     failure = classify(run, "pytest.fail('Timeout (>1.0s) from pytest-timeout.')")
     assert failure.kind is None

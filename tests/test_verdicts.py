@@ -266,7 +266,9 @@ def test_red_by_node_id_in_a_module_that_cannot_be_imported_records_that_test(
     tdd.makepyfile(calc=CALC_EMPTY)
     tdd.mkdir("tests")
     tdd.makepyfile(**{"tests/test_export": UNIMPORTABLE})
-    result = tdd.runpytest("--tdd-phase=red", "tests/test_export.py::TestToCsv::test_header_row")
+    result = tdd.runpytest(
+        "--tdd-phase=red", "-o", "pythonpath=.", "tests/test_export.py::TestToCsv::test_header_row"
+    )
     assert result.ret == OK
     assert statuses(tdd) == {"tests/test_export.py::TestToCsv::test_header_row": "red"}
 
@@ -395,3 +397,18 @@ def test_tdd_exempt_applies_from_a_module_a_class_and_a_parameter_set(
     assert result.ret == FAILED  # test_p[1] alone is judged: never red
     result.stdout.fnmatch_lines(["tdd: green fails: 1 violation (never-red 1)"])
     assert "NEVER-RED test_param.py::test_p[1]" in result.stdout.str()
+
+
+def test_a_red_run_of_a_project_that_is_not_importable_records_nothing(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.mkdir("src")
+    (tdd.path / "src" / "calc.py").write_text(CALC_ADD)
+    tdd.mkdir("tests")
+    (tdd.path / "tests" / "test_calc.py").write_text(TEST_ADD)
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        ["WRONG-REASON tests/test_calc.py::test_add: *'calc' is in the project (src/calc.py)*"]
+    )
+    assert ledger(tdd) == {}

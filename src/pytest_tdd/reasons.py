@@ -130,6 +130,17 @@ class Origins:
             self._installed = frozenset(names - _TEST_DIRS)
         return self._installed
 
+    def source_of(self, name: str) -> str | None:
+        """Where the project's source tree holds the top-level module or package ``name``
+        (relative to the rootdir), if it does."""
+        if name not in self._project_names():
+            return None
+        for folder in ("", "src"):
+            for tail in (f"{name}.py", os.path.join(name, "__init__.py")):
+                if os.path.isfile(os.path.join(self.root, folder, tail)):
+                    return Path(folder, tail).as_posix()
+        return None
+
     def _installed_origin(self, path: str) -> Origin:
         """A file under an environment: the project's if it is an installed copy of one of
         the project's own top-level packages or modules."""
@@ -404,6 +415,13 @@ def _missing_module_is_ours(error: ImportError, origins: Origins) -> tuple[bool,
             spec = importlib.util.find_spec(top)
         except (ImportError, ValueError):
             spec = None
+        source = origins.source_of(top) if spec is None else None
+        if source is not None:
+            return False, (
+                f"the module {top!r} is in the project ({source}) but cannot be imported:"
+                " it is not on the import path (install the project, or set pytest's"
+                " pythonpath)"
+            )
         if spec is None:
             known = set(sys.stdlib_module_names) | {
                 m.partition(".")[0] for m in sys.modules if not m.startswith("_")
