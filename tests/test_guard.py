@@ -198,6 +198,28 @@ def test_the_evidence_file_may_not_be_edited_by_hand(red: pytest.Pytester, ask: 
     assert "tdd-evidence.jsonl is written by pytest-tdd's runs, never by hand" in reason
 
 
+def test_the_evidence_file_may_not_be_edited_through_a_symbolic_link(
+    red: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (red.path / "notes.txt").symlink_to(red.path / EVIDENCE)
+    monkeypatch.chdir(red.path)
+    code, out = explain("notes.txt", capsys)
+    assert code == 1
+    assert "tdd-evidence.jsonl is written by pytest-tdd's runs, never by hand" in out
+
+
+def test_project_code_edited_through_a_symbolic_link_is_judged_as_project_code(
+    tdd: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tdd.makepyfile(calc=CALC_EMPTY)
+    (tdd.path / "tests").mkdir()
+    (tdd.path / "tests" / "calc_link.py").symlink_to(tdd.path / "calc.py")
+    monkeypatch.chdir(tdd.path)
+    code, out = explain("tests/calc_link.py", capsys)
+    assert code == 1
+    assert "pytest-tdd: no failing test asks for a change" in out
+
+
 # --- what the guard leaves alone --------------------------------------------------------
 
 

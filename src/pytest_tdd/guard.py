@@ -22,6 +22,7 @@ failing). The rule, in order:
 from __future__ import annotations
 
 import fnmatch
+import os
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -78,14 +79,27 @@ def load_evidence(project: Project) -> evidence.Ledger:
         raise GuardError(str(error)) from None
 
 
+def _followed(path: Path, project: Project) -> Path:
+    """``path`` with its symbolic links followed, written under ``project.root`` when it
+    leads into the project (a write through a link lands there); else ``path``."""
+    real = Path(os.path.realpath(path))
+    if real == path:
+        return path
+    try:
+        return project.root / real.relative_to(os.path.realpath(project.root))
+    except ValueError:
+        return path
+
+
 def decide(path: Path, project: Project) -> Decision:
     """May ``path`` (absolute) of ``project`` be edited now? Raises ``GuardError`` when the
     evidence cannot be read."""
+    path = _followed(path, project)
     try:
         shown = path.relative_to(project.root).as_posix()
     except ValueError:
         return Decision(True, f"it is outside the project ({project.root})")
-    if path == project.state_file:
+    if path in (project.state_file, _followed(project.state_file, project)):
         return Decision(
             False,
             f"pytest-tdd: {shown} is written by pytest-tdd's runs, never by hand: record a "
