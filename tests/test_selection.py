@@ -107,3 +107,41 @@ def test_a_renamed_test_leaves_no_record_behind_once_its_file_is_collected_in_fu
         "test_two.py::test_a",
         "test_two.py::test_b",
     ]
+
+
+def test_the_run_names_the_tests_whose_evidence_it_drops_because_they_are_gone(
+    tdd: pytest.Pytester,
+) -> None:
+    red_two_files(tdd)
+    implement(tdd, True, True)
+    (tdd.path / "test_two.py").unlink()
+    result = tdd.runpytest("--tdd-phase=green")
+    assert result.ret == OK
+    result.stdout.fnmatch_lines(
+        [
+            "tdd: dropped the evidence of 2 tests that no longer exist:"
+            " test_two.py::test_a, test_two.py::test_b",
+            "tdd: green holds: 2 tests turned green, 0 tests kept their evidence",
+        ]
+    )
+
+
+def test_a_renamed_test_is_not_named_among_the_tests_that_are_gone(
+    tdd: pytest.Pytester,
+) -> None:
+    red_two_files(tdd)
+    implement(tdd, True, True)
+    (tdd.path / "test_two.py").unlink()
+    tdd.makepyfile(
+        test_one="import impl\n\ndef test_a():\n    assert impl.a()\n\n"
+        "def test_renamed():\n    assert impl.b()\n"
+    )
+    result = tdd.runpytest("--tdd-phase=green")
+    assert result.ret == OK
+    result.stdout.fnmatch_lines(
+        [
+            "tdd: dropped the evidence of 2 tests that no longer exist:"
+            " test_two.py::test_a, test_two.py::test_b"
+        ]
+    )
+    assert "test_one.py::test_renamed" in statuses(tdd)

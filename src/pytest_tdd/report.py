@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pytest_tdd.phases import Judgement, Observation, Verdict, Violation, ViolationKind
@@ -71,6 +71,17 @@ def note_lines(judgement: Judgement) -> list[str]:
         word = "not adopted" if v.verdict == "not-adopted" else v.verdict
         lines.append(f"tdd: {word} {v.nodeid}: {v.note}")
     return lines
+
+
+def gone_line(nodeids: Sequence[str], shown: int = 3) -> str:
+    """The tests whose evidence a run drops because they no longer exist."""
+    more = f" and {len(nodeids) - shown} more" if len(nodeids) > shown else ""
+    return (
+        f"tdd: dropped the evidence of {plural(len(nodeids), 'test')} that no longer "
+        f"{'exists' if len(nodeids) == 1 else 'exist'}: "
+        + ", ".join(nodeids[:shown])
+        + more
+    )
 
 
 def _red_part(verdicts: list[Verdict]) -> tuple[str, str]:

@@ -84,6 +84,7 @@ class ReportSide:
         self.observed: Observed | None = None  # once the run loop is done
         self.failing: list[str] = []
         self.problems: list[str] = []
+        self.gone: list[str] = []  # ids whose records the run drops: their tests are gone
         # The evidence is read at the start, so that a bad file stops the run before any
         # test, and kept for the judgement at the end, which reads it again only if the
         # file changed meanwhile (another run wrote it).
@@ -237,6 +238,9 @@ class ReportSide:
             missing_files=missing,
         )
         judgement.changes.drop |= stale - judgement.changes.put.keys()
+        if stale:  # gone: neither put again nor moved to another test (renamed, moved)
+            moved = {v.inherited_from for v in judgement.verdicts.values()}
+            self.gone = sorted(stale - judgement.changes.put.keys() - moved)
 
     def _file_lines(self, changes: evidence.Changes, complete: set[str]) -> None:
         """Put the file line of each test file collected in full, drop those of files
@@ -349,6 +353,8 @@ class ReportSide:
         if judgement is not None:
             for line in report.note_lines(judgement):
                 write(line)
+            if self.gone and not self.problems:
+                write(report.gone_line(self.gone))
             if phase:
                 line = report.summary_line(phase, judgement, len(self.failing))
             else:
