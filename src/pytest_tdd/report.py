@@ -78,9 +78,7 @@ def gone_line(nodeids: Sequence[str], shown: int = 3) -> str:
     more = f" and {len(nodeids) - shown} more" if len(nodeids) > shown else ""
     return (
         f"tdd: dropped the evidence of {plural(len(nodeids), 'test')} that no longer "
-        f"{'exists' if len(nodeids) == 1 else 'exist'}: "
-        + ", ".join(nodeids[:shown])
-        + more
+        f"{'exists' if len(nodeids) == 1 else 'exist'}: " + ", ".join(nodeids[:shown]) + more
     )
 
 
