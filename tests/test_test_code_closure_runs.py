@@ -111,3 +111,56 @@ def test_a_green_run_computes_no_closure_for_a_test_with_green_evidence(
     result = tdd.inline_run("--tdd-phase=red", "test_more.py", "test_calc.py")
     assert result.ret == OK
     assert computed == ["test_more.py::test_sub"]
+
+
+WITH_LAMBDA = """
+import pytest, calc
+
+
+@pytest.mark.parametrize("check", [lambda: calc.add(1, 2) == 3])
+def test_add(check):
+    assert check()
+"""
+
+
+def test_weakening_a_lambda_parameter_after_red_is_modified_after_red(
+    tdd: pytest.Pytester,
+) -> None:
+    # Every lambda's repr is "<function <lambda>>": the case's own fingerprint cannot tell
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=WITH_LAMBDA)
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    tdd.makepyfile(calc=CALC_ADD, test_calc=WITH_LAMBDA.replace("calc.add(1, 2) == 3", "True"))
+    result = tdd.runpytest("--tdd-phase=green")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        ["MODIFIED-AFTER-RED test_calc.py::test_add[[]<lambda>[]]: a helper *"]
+    )
+
+
+WITH_INSTANCE = """
+import pytest, calc
+
+
+class Expected:
+    def __init__(self, total):
+        self.total = total
+
+
+@pytest.mark.parametrize("expected", [Expected(3)])
+def test_add(expected):
+    assert calc.add(1, 2) == expected.total
+"""
+
+
+def test_changing_an_instance_parameter_without_a_repr_after_red_is_modified_after_red(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=WITH_INSTANCE)
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    tdd.makepyfile(calc=CALC_ADD.replace("a + b", "a + b + 1"))
+    tdd.makepyfile(test_calc=WITH_INSTANCE.replace("Expected(3)", "Expected(4)"))
+    result = tdd.runpytest("--tdd-phase=green")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        ["MODIFIED-AFTER-RED test_calc.py::test_add[[]expected0[]]: a helper *"]
+    )

@@ -40,6 +40,9 @@ What counts, found statically (the source is parsed, nothing is executed):
 * **xunit setup**: ``setup_module``/``teardown_module`` (and the unittest spellings), and
   ``setup_function``/``teardown_function`` or the class's ``setup_method``,
   ``setup_class`` (and ``teardown_*``, ``setUp``, ``tearDown``...).
+* **Parameter values that their ``repr`` does not tell** (``opaque``): a lambda or function
+  of test code by its source, an instance of a test-code class without a ``__repr__`` by
+  its attributes; a line each, added to the digest only when a case has such a value.
 
 The digest is a hash of the sorted lines ``<qualified name> <definition digest>`` of every
 definition reached, the test's own function excepted; a definition's digest is the hash of
@@ -97,6 +100,7 @@ from typing import Any, Literal, NamedTuple
 import pytest
 
 from pytest_tdd import identity
+from pytest_tdd.opaque import Opaque
 from pytest_tdd.reasons import Origins
 
 Chain = tuple[str, ...]  # a name as loaded, with its attributes: ("s", "check") for s.check
@@ -883,6 +887,7 @@ class _Resolver:
         self._around: dict[tuple[object, ...], frozenset[_Node]] = {}
         self._classes: dict[type, ClassLocation | None] = {}
         self._digests: dict[frozenset[_Node], str] = {}
+        self.opaque = Opaque(self._is_test)
 
     # modules
 
@@ -1182,7 +1187,14 @@ class _Resolver:
         return ".".join(node.path), digest or ""
 
     def digest(self, item: pytest.Item) -> str | None:
-        nodes = self.nodes(item)
+        found = self._nodes_digest(self.nodes(item))
+        callspec = getattr(item, "callspec", None)
+        params = self.opaque.lines(callspec.params) if callspec is not None else []
+        if not params:  # the digest as it was before opaque values counted
+            return found
+        return _digest("\n".join([found or "", *params]))
+
+    def _nodes_digest(self, nodes: frozenset[_Node]) -> str | None:
         if not nodes:
             return None
         found = self._digests.get(nodes)
