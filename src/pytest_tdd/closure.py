@@ -1217,7 +1217,8 @@ def dependency_digest(item: pytest.Item, cache: ClosureCache, rootpath: Path) ->
 
 def dependencies(item: pytest.Item, cache: ClosureCache, rootpath: Path) -> list[Dependency]:
     """The definitions ``item`` depends on besides its own function, sorted by name and
-    file: what ``dependency_digest`` is the digest of."""
+    file: what ``dependency_digest`` is the digest of, less the lines of its case's opaque
+    parameter values (``opaque``)."""
     resolver = cache.resolver(rootpath)
     found = set()
     for node in resolver.nodes(item):
