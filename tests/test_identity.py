@@ -752,3 +752,12 @@ def test_tests_found_in_source_are_the_tests_pytest_collects(pytester: pytest.Py
     collected = [item.nodeid.split("::", 1)[1] for item in items]
     broken = "from calc import not_written_yet\n" + COLLECTABLE
     assert found_names(broken) == collected
+
+
+@pytest.mark.parametrize("spec", [dict, list, tuple, set])
+def test_a_mock_with_the_spec_of_a_container_is_told_by_its_repr(spec: type) -> None:
+    # Such a mock passes isinstance(value, spec); it is not one to iterate
+    from unittest.mock import Mock
+
+    text = identity.stable_repr(Mock(spec=spec))
+    assert text == f"<Mock spec='{spec.__name__}'>"

@@ -450,12 +450,14 @@ def find_tests_in_source(
 def stable_repr(value: object) -> str:
     """``repr`` made deterministic across processes: sets sorted, addresses removed (and
     the ``id()`` in an object's ``<...>`` repr, as ``unittest.mock`` writes it)."""
-    if isinstance(value, list | tuple):
+    # Its type too: a Mock with a container's spec passes isinstance, and is not one
+    kind = type(value)
+    if isinstance(value, list | tuple) and issubclass(kind, list | tuple):
         inner = ", ".join(stable_repr(v) for v in value)
         return f"[{inner}]" if isinstance(value, list) else f"({inner})"
-    if isinstance(value, set | frozenset):
+    if isinstance(value, set | frozenset) and issubclass(kind, set | frozenset):
         return "{" + ", ".join(sorted(stable_repr(v) for v in value)) + "}"
-    if isinstance(value, dict):
+    if isinstance(value, dict) and issubclass(kind, dict):
         items = (f"{stable_repr(k)}: {stable_repr(v)}" for k, v in value.items())
         return "{" + ", ".join(items) + "}"
     text = _ADDRESS.sub("", repr(value))
