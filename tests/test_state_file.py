@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CALC_ADD, CALC_EMPTY, EVIDENCE, TEST_ADD, statuses
+from helpers import CALC_ADD, CALC_EMPTY, EVIDENCE, TEST_ADD, ledger, statuses
 
 OK = pytest.ExitCode.OK
 
@@ -207,3 +207,21 @@ def test_evidence_recorded_under_another_rootdir_stops_the_run_and_is_left_as_it
         ]
     )
     assert (tdd.path / EVIDENCE).read_bytes() == before
+
+
+def test_evidence_in_the_rootdir_is_judged_there_though_a_parent_folder_has_its_files(
+    tdd: pytest.Pytester,
+) -> None:
+    # A project inside a larger repository; its only test file was replaced, and the
+    # repository's own tests/test_one.py is no sign that the ids are the parent's
+    (tdd.mkdir("tests") / "test_one.py").write_text("def test_outer():\n    assert 1\n")
+    project = tdd.mkdir("project")
+    (project / "pytest.ini").write_text("[pytest]\n")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_one.py").write_text("def test_one():\n    assert 1\n")
+    os.chdir(project)
+    assert tdd.runpytest("--tdd-adopt").ret == OK
+    (project / "tests" / "test_one.py").unlink()
+    (project / "tests" / "test_two.py").write_text("def test_two():\n    assert 0\n")
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    assert ledger(tdd, "project/" + EVIDENCE).keys() == {"tests/test_two.py::test_two"}

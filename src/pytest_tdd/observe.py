@@ -14,6 +14,7 @@ import gc
 import importlib.util
 import inspect
 import json
+import os
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -239,10 +240,15 @@ def stamp(path: Path) -> tuple[int, int] | None:
 
 def recorded_under(ids: Iterable[str], root: Path, evidence_file: Path) -> Path | None:
     """The folder the test files named by ``ids`` are under, when it is not ``root``, the
-    rootdir of this run: none of them is under the rootdir, and one is under the evidence
-    file's folder or an ancestor of the rootdir. Such ids were recorded with another
-    rootdir; judged here, every record would be taken for a deleted test's. None when
-    one of them is under the rootdir (the first one, as a rule), or none is anywhere."""
+    rootdir of this run: the evidence file is outside the rootdir, none of them is under
+    the rootdir, and one is under the evidence file's folder or an ancestor of the rootdir.
+    Such ids were recorded with another rootdir; judged here, every record would be taken
+    for a deleted test's. None when one of them is under the rootdir (the first one, as a
+    rule), or none is anywhere; and for an evidence file in the rootdir, which the plugin
+    writes with ids relative to it (an enclosing repository may have files of the same
+    names)."""
+    if Path(os.path.abspath(evidence_file)).is_relative_to(root):  # "..", normalised
+        return None
     paths: dict[str, None] = {}
     for nodeid in ids:  # the first file is there, as a rule: one look
         path = nodeid.partition("::")[0]
