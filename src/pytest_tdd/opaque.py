@@ -29,7 +29,8 @@ import hashlib
 import importlib.util
 import sys
 from collections.abc import Callable, Mapping
-from types import FunctionType
+from types import CodeType, FunctionType
+from typing import NamedTuple
 
 from pytest_tdd import identity
 
@@ -45,7 +46,7 @@ class Opaque:
 
     def __init__(self, is_test_code: Callable[[str], bool]) -> None:
         self.is_test_code = is_test_code
-        self._starts: dict[str, dict[int, list[str]] | None] = {}
+        self._starts: dict[str, dict[tuple[str, int], list[_Source]] | None] = {}
 
     def lines(self, params: Mapping[str, object]) -> list[str]:
         """``param <name> <digest>`` for each value of ``params`` that is opaque."""
@@ -60,19 +61,35 @@ class Opaque:
         """What ``value`` is, when its ``repr`` does not say it; else None."""
         if isinstance(value, FunctionType):
             return self._function(value)
-        kind = type(value)
-        if kind.__repr__ is not object.__repr__ or depth == 0 or id(value) in seen:
+        kind, held = type(value), _held(value)
+        if held is None and kind.__repr__ is not object.__repr__:
+            return None  # the common case, asked first: its repr tells it
+        if depth == 0 or id(value) in seen:
             return None
+        seen = seen | {id(value)}
+        if held is not None:
+            return self._container(kind, held, depth, seen)
         attributes = getattr(value, "__dict__", None)
         if not isinstance(attributes, dict) or not self._of_test_code(kind):
             return None
-        seen = seen | {id(value)}
         parts = []
         for key in sorted(attributes, key=str):
             inner = attributes[key]
             text = self.render(inner, depth - 1, seen)
             parts.append(f"{key}={identity.stable_repr(inner) if text is None else text}")
         return f"{kind.__module__}.{kind.__qualname__}({', '.join(parts)})"
+
+    def _container(self, kind: type, held: list[object], depth: int, seen: set[int]) -> str | None:
+        """A list, tuple, set or dict that holds an opaque value, with what that is."""
+        texts = [self.render(value, depth - 1, seen) for value in held]
+        if all(text is None for text in texts):
+            return None
+        parts = [
+            identity.stable_repr(v) if t is None else t for v, t in zip(held, texts, strict=True)
+        ]
+        if issubclass(kind, set | frozenset):
+            parts.sort()
+        return f"{kind.__name__}({', '.join(parts)})"
 
     def _of_test_code(self, kind: type) -> bool:
         module = sys.modules.get(kind.__module__)
@@ -81,13 +98,16 @@ class Opaque:
 
     def _function(self, function: FunctionType) -> str | None:
         code = function.__code__
-        starts = self._functions_in(code.co_filename)
-        if starts is None:
+        found = self._functions_in(code.co_filename)
+        if found is None:
             return None
-        return "\n".join(starts.get(code.co_firstlineno, ())) or None
+        candidates = found.get((code.co_name, code.co_firstlineno), [])
+        if len(candidates) > 1:
+            candidates = _narrowed(code, candidates)
+        return "\n".join(c.text for c in candidates) or None
 
-    def _functions_in(self, filename: str) -> dict[int, list[str]] | None:
-        """The lambdas and functions of a test-code file, rendered, by their first line."""
+    def _functions_in(self, filename: str) -> dict[tuple[str, int], list[_Source]] | None:
+        """The lambdas and functions of a test-code file, rendered, by name and first line."""
         if filename not in self._starts:
             self._starts[filename] = None
             if self.is_test_code(filename):
@@ -95,19 +115,60 @@ class Opaque:
         return self._starts[filename]
 
 
-def _index(filename: str) -> dict[int, list[str]] | None:
+class _Source(NamedTuple):
+    start: tuple[int, int]  # line and column where the lambda or function starts
+    end: tuple[int, int]
+    text: str  # its normal form
+
+
+def _held(value: object) -> list[object] | None:
+    """The values a list, tuple, set or dict holds (a dict's as pairs); None for others.
+    Checked by type too: a Mock with a container's spec passes isinstance."""
+    kind = type(value)
+    if isinstance(value, list | tuple | set | frozenset) and issubclass(
+        kind, list | tuple | set | frozenset
+    ):
+        return list(value)
+    if isinstance(value, dict) and issubclass(kind, dict):
+        return list(value.items())
+    return None
+
+
+def _narrowed(code: CodeType, candidates: list[_Source]) -> list[_Source]:
+    """The one of the lambdas starting on a line whose code ``code`` is: the innermost that
+    spans every position of its instructions (Python 3.11 on; 3.10 tells lines only, and
+    all of them are kept)."""
+    positions = getattr(code, "co_positions", None)
+    if positions is None:
+        return candidates
+    spans = [
+        ((line, column), (end_line, end_column))
+        for line, end_line, column, end_column in positions()
+        if line is not None and end_line is not None and column is not None
+        if end_column is not None and (line, column) != (end_line, end_column)
+    ]
+    if not spans:
+        return candidates
+    first, last = min(start for start, _ in spans), max(end for _, end in spans)
+    around = [c for c in candidates if c.start <= first and last <= c.end]
+    return [max(around, key=lambda c: c.start)] if around else candidates
+
+
+def _index(filename: str) -> dict[tuple[str, int], list[_Source]] | None:
     try:
         with open(filename, "rb") as file:
             tree = ast.parse(importlib.util.decode_source(file.read()))
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError, LookupError):
         return None
-    starts: dict[int, list[str]] = {}
+    found: dict[tuple[str, int], list[_Source]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Lambda):
-            first = node.lineno
+            key = ("<lambda>", node.lineno)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            key = (node.name, min([node.lineno, *(d.lineno for d in node.decorator_list)]))
         else:
             continue
-        starts.setdefault(first, []).append(identity._normal_form(node))
-    return starts
+        end = (node.end_lineno or node.lineno, node.end_col_offset or 0)
+        source = _Source((node.lineno, node.col_offset), end, identity._normal_form(node))
+        found.setdefault(key, []).append(source)
+    return found
