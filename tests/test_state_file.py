@@ -225,3 +225,9 @@ def test_evidence_in_the_rootdir_is_judged_there_though_a_parent_folder_has_its_
     (project / "tests" / "test_two.py").write_text("def test_two():\n    assert 0\n")
     assert tdd.runpytest("--tdd-phase=red").ret == OK
     assert ledger(tdd, "project/" + EVIDENCE).keys() == {"tests/test_two.py::test_two"}
+
+
+def test_an_evidence_file_in_a_folder_not_made_yet_is_written_there(tdd: pytest.Pytester) -> None:
+    tdd.makepyfile(test_x="def test_x():\n    assert 0\n")
+    assert tdd.runpytest("--tdd-phase=red", "--tdd-state-file=evidence/tdd.jsonl").ret == OK
+    assert ledger(tdd, "evidence/tdd.jsonl").keys() == {"test_x.py::test_x"}

@@ -480,13 +480,14 @@ def save(
     files: Mapping[str, tuple[str, ...]] | None = None,
 ) -> None:
     """Write ``ledger`` (and ``files``) to ``path`` atomically, keeping the permissions of
-    the old file."""
+    the old file; its folder is made if it is missing."""
     data = dumps(ledger, files).encode("utf-8")
     try:
         mode = path.stat().st_mode & 0o7777
     except OSError:
         mode = 0o666 & ~_umask()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # a folder named in the settings
         handle, temporary = tempfile.mkstemp(
             dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
         )
