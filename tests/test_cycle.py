@@ -364,3 +364,17 @@ def test_a_crash_is_the_wrong_reason(tdd: pytest.Pytester) -> None:
     result = tdd.runpytest("--tdd-phase=red", "-n", "1")
     assert result.ret == FAILED
     result.stdout.fnmatch_lines(["WRONG-REASON test_x.py::test_x: *without an exception*crash*"])
+
+
+@pytest.mark.parametrize("phase", ["green", "refactor"])
+def test_a_test_file_that_cannot_be_collected_fails_the_phase(
+    tdd: pytest.Pytester, phase: str
+) -> None:
+    # Its tests were never judged: "holds" would say they were fine
+    tdd.makepyfile(test_ok="def test_ok():\n    assert 1\n", test_bad="def test_bad(:\n")
+    assert tdd.runpytest("--tdd-adopt", "test_ok.py").ret == pytest.ExitCode.OK
+    result = tdd.runpytest(f"--tdd-phase={phase}", "--continue-on-collection-errors")
+    result.stdout.fnmatch_lines(
+        [f"tdd: {phase} fails: 1 test file could not be collected; its tests were not judged"]
+    )
+    assert result.ret != pytest.ExitCode.OK

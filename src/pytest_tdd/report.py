@@ -91,7 +91,9 @@ def _red_part(verdicts: list[Verdict]) -> tuple[str, str]:
     return (recorded if new else "", kept if still else "")
 
 
-def summary_line(phase: Phase, judgement: Judgement, failing: int = 0) -> str:
+def summary_line(phase: Phase, judgement: Judgement, failing: int = 0, uncollected: int = 0) -> str:
+    """The phase's verdict on the run. ``uncollected`` counts the test files that could not
+    be collected (asked of green and refactor): their tests were never judged."""
     verdicts = list(judgement.verdicts.values())
     if judgement.violations:
         counts = _counts(v.kind for v in judgement.violations)
@@ -104,6 +106,12 @@ def summary_line(phase: Phase, judgement: Judgement, failing: int = 0) -> str:
         return line
     if failing:
         return f"tdd: {phase} fails: {plural(failing, 'failing test')}"
+    if uncollected:
+        whose = "its" if uncollected == 1 else "their"
+        return (
+            f"tdd: {phase} fails: {plural(uncollected, 'test file')} could not be collected;"
+            f" {whose} tests were not judged"
+        )
     if phase == "red":
         parts = [p for p in _red_part(verdicts) if p]
         return "tdd: red holds: " + "; ".join(parts)

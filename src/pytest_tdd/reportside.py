@@ -74,6 +74,7 @@ class ReportSide:
         self.outcomes = Outcomes()
         self.worker_fingerprints: dict[str, Any] = {}
         self.counted_failures = 0
+        self.uncollected = 0  # collectors that failed: their tests were never judged
         self.judgement: Judgement | None = None
         self.diff: DiffRun | None = None
         if settings.diff:
@@ -105,6 +106,7 @@ class ReportSide:
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
             self.counted_failures += 1
+            self.uncollected += 1
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -355,11 +357,12 @@ class ReportSide:
                 write(line)
             if self.gone and not self.problems:
                 write(report.gone_line(self.gone))
+            uncollected = self.uncollected if phase in ("green", "refactor") else 0
             if phase:
-                line = report.summary_line(phase, judgement, len(self.failing))
+                line = report.summary_line(phase, judgement, len(self.failing), uncollected)
             else:
                 line = report.adopt_line(judgement)
-            bad = bool(judgement.violations or self.failing)
+            bad = bool(judgement.violations or self.failing or uncollected)
             write(line, red=bad, green=not bad)
         if self.diff is not None:
             failed = self.diff.violation is not None
