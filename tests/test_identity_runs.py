@@ -279,3 +279,31 @@ def test_red_from_source_covers_every_case_of_a_parametrized_test(tdd: pytest.Py
         "test_calculator.py::test_add[1]": "green",
         "test_calculator.py::test_add[2]": "green",
     }
+
+
+TWINS = """
+import calc
+
+def test_add():
+    assert calc.add(1, 2) == 3
+
+def test_add_again():
+    assert calc.add(1, 2) == 3
+"""
+
+
+def test_a_changed_test_with_a_twin_of_its_old_code_keeps_its_red_evidence(
+    tdd: pytest.Pytester,
+) -> None:
+    # The twin holds a record of its own: the changed test's did not move to it
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TWINS)
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    tdd.makepyfile(calc=CALC_ADD, test_calc=TWINS.replace("1, 2) == 3\n\ndef", "2, 2) == 4\n\ndef"))
+    result = tdd.runpytest("--tdd-phase=green")
+    result.stdout.fnmatch_lines(["MODIFIED-AFTER-RED test_calc.py::test_add: changed *"])
+    tdd.makepyfile(test_calc=TWINS)
+    assert tdd.runpytest("--tdd-phase=green").ret == OK
+    assert statuses(tdd) == {
+        "test_calc.py::test_add": "green",
+        "test_calc.py::test_add_again": "green",
+    }

@@ -325,6 +325,21 @@ def test_a_record_whose_code_moved_to_another_id_is_dropped_from_its_old_id() ->
     assert judgement.changes.put["t.py::t[x1]"].status == "green"
 
 
+def test_a_changed_test_keeps_its_record_when_a_twin_holds_the_old_code_with_its_own() -> None:
+    # Two tests with the same body and values: the twin's record is its own, so the
+    # changed test's record did not move to it, and is still the changed test's
+    a, c = Identity("f" * 16, "a" * 16), Identity("f" * 16, "c" * 16)
+    state = ledger(record("red", "t.py::t_a[p]", a), record("red", "t.py::t_b[q]", a))
+    judgement = judge(
+        "green",
+        obs("passed", nodeid="t.py::t_a[p]", identity=c),
+        obs("passed", nodeid="t.py::t_b[q]", identity=a),
+        state=state,
+    )
+    assert judgement.verdicts["t.py::t_a[p]"].verdict == "modified-after-red"
+    assert "t.py::t_a[p]" not in judgement.changes.drop
+
+
 def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
     syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
     judgement = phases.judge(

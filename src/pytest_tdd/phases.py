@@ -226,6 +226,24 @@ class _Matcher:
         path = _file_of(record.nodeid)
         return path in self.files or path in self.missing_files
 
+    @cached_property
+    def holders(self) -> dict[tuple[str, str | None], list[str]]:
+        """The ids of the observed tests, by their code."""
+        found: dict[tuple[str, str | None], list[str]] = {}
+        for nodeid, key in self.now.items():
+            found.setdefault(key, []).append(nodeid)
+        return found
+
+    def _taken(self, record: Record) -> bool:
+        """Has another test of the run taken the code of ``record`` (a shifted id, a
+        rename)? One that holds that code without a record of it under its own id: a twin
+        with a record of its own (two tests of the same body and values) took nothing."""
+        key = _key(record)
+        return any(
+            nodeid != record.nodeid and not any(_key(r) == key for r in self.ledger.get(nodeid, ()))
+            for nodeid in self.holders.get(key, ())
+        )
+
     def unjudged(self, nodeid: str) -> tuple[Record, ...]:
         """Records at ``nodeid`` of code this run did not see, in a file it did not collect
         in full (a shifted parametrize case, say): another run's to judge, never dropped."""
@@ -260,7 +278,7 @@ class _Matcher:
             if found.status != "red" or found.deps in (None, identity.deps):
                 return _Match(found, found.status, inherited)
             return _Match(None, "changed", previous=found, deps_changed=True)
-        others = [r for r in candidates if _key(r) not in self.observed]
+        others = [r for r in candidates if not self._taken(r)]
         if others:
             return _Match(None, "changed", previous=_best(others))
         return _Match(None, "none", stale=bool(candidates))
