@@ -43,8 +43,8 @@ def test_weakening_a_helper_after_red_is_modified_after_red(tdd: pytest.Pytester
     assert result.ret == FAILED
     result.stdout.fnmatch_lines(
         [
-            "MODIFIED-AFTER-RED test_calc.py::test_add: a helper or fixture it uses changed "
-            "since it was seen failing"
+            "MODIFIED-AFTER-RED test_calc.py::test_add: a helper or fixture it uses, or a"
+            " parameter value, changed since it was seen failing"
         ]
     )
 

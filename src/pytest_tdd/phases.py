@@ -168,7 +168,11 @@ class _Match:
 
     @property
     def what_changed(self) -> str:
-        return "a helper or fixture it uses changed" if self.deps_changed else "changed"
+        return (
+            "a helper or fixture it uses, or a parameter value, changed"
+            if self.deps_changed
+            else "changed"
+        )
 
 
 def _file_of(nodeid: str) -> str:
