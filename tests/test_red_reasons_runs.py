@@ -304,3 +304,31 @@ def test_a_unittest_tear_down_that_fails_after_the_test_passed_is_the_wrong_reas
         ]
     )
     assert ledger(tdd) == {}
+
+
+UNITTEST_BOTH_FAIL = """
+import unittest, calc
+
+class TestAdd(unittest.TestCase):
+    def test_add(self):
+        self.assertEqual(calc.subtract(3, 1), 2)
+
+    def tearDown(self):
+        raise RuntimeError("cleanup broke")
+"""
+
+
+def test_a_unittest_tear_down_that_fails_after_the_test_failed_is_named_as_such(
+    tdd: pytest.Pytester,
+) -> None:
+    # pytest reports the tearDown's error in its teardown phase: no fixture failed
+    tdd.makepyfile(calc=CALC, test_calc=UNITTEST_BOTH_FAIL)
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "WRONG-REASON test_calc.py::TestAdd::test_add: failed for the wrong reason, a teardown"
+            " error: unittest's tearDown failed, not the test*"
+        ]
+    )
+    assert ledger(tdd) == {}

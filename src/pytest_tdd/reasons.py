@@ -210,8 +210,10 @@ def classify(
     """Judge one failure: ``when`` is pytest's phase ("setup", "call", "teardown") or
     "collect" for a test module that could not be imported."""
     error = _unwrap(error)
-    unittest_part = _unittest_part(error.__traceback__) if when == "call" else None
-    if when in ("setup", "teardown"):
+    # pytest runs a TestCase's setUp and tearDown in its call phase, and reports a
+    # tearDown's error in its teardown phase when the test itself failed too
+    unittest_part = _unittest_part(error.__traceback__) if when != "collect" else None
+    if when in ("setup", "teardown") and unittest_part is None:
         kind, cause = None, f"a {when} error: a fixture failed, not the test"
     elif unittest_part is not None:
         phase, method = unittest_part
