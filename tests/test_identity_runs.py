@@ -307,3 +307,28 @@ def test_a_changed_test_with_a_twin_of_its_old_code_keeps_its_red_evidence(
         "test_calc.py::test_add": "green",
         "test_calc.py::test_add_again": "green",
     }
+
+
+def test_renaming_one_twin_while_changing_the_other_keeps_the_changed_ones_record(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TWINS)
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    tdd.makepyfile(
+        calc=CALC_ADD,
+        test_calc="""
+import calc
+
+def test_addition():
+    assert calc.add(1, 2) == 3
+
+def test_add_again():
+    assert calc.add(1, 2) == 3, "m"
+""",
+    )
+    result = tdd.runpytest("--tdd-phase=green")
+    result.stdout.fnmatch_lines(["MODIFIED-AFTER-RED test_calc.py::test_add_again: changed *"])
+    assert statuses(tdd) == {
+        "test_calc.py::test_addition": "green",
+        "test_calc.py::test_add_again": "red",
+    }

@@ -340,6 +340,59 @@ def test_a_changed_test_keeps_its_record_when_a_twin_holds_the_old_code_with_its
     assert "t.py::t_a[p]" not in judgement.changes.drop
 
 
+def test_a_renamed_test_takes_its_own_record_not_that_of_a_changed_twin() -> None:
+    # The renamed test's old id is gone; the twin's id still holds a test, changed
+    state = ledger(record("red", "t.py::one"), record("red", "t.py::two"))
+    judgement = judge(
+        "green",
+        obs("passed", nodeid="t.py::uno"),
+        obs("passed", nodeid="t.py::two", identity=OTHER_FP),
+        state=state,
+    )
+    assert judgement.verdicts["t.py::uno"].inherited_from == "t.py::one"
+    assert judgement.verdicts["t.py::two"].verdict == "modified-after-red"
+    assert "t.py::two" not in judgement.changes.drop
+
+
+def test_shifted_cases_take_the_records_of_their_own_function_not_a_changed_twins() -> None:
+    a, b, n = (Identity("f" * 16, c * 16) for c in "abc")
+    changed_a, changed_b = (Identity("e" * 16, c * 16) for c in "ab")
+    state = ledger(
+        record("red", "t.py::s[x0]", a),
+        record("red", "t.py::s[x1]", b),
+        record("red", "t.py::t[x0]", a),
+        record("red", "t.py::t[x1]", b),
+    )
+    judgement = judge(
+        "green",
+        obs("passed", nodeid="t.py::s[x0]", identity=n),
+        obs("passed", nodeid="t.py::s[x1]", identity=a),
+        obs("passed", nodeid="t.py::s[x2]", identity=b),
+        obs("passed", nodeid="t.py::t[x0]", identity=changed_a),
+        obs("passed", nodeid="t.py::t[x1]", identity=changed_b),
+        state=state,
+    )
+    verdicts = judgement.verdicts
+    assert verdicts["t.py::s[x1]"].inherited_from == "t.py::s[x0]"
+    assert verdicts["t.py::s[x2]"].inherited_from == "t.py::s[x1]"
+    assert verdicts["t.py::s[x0]"].verdict == "never-red"
+    assert verdicts["t.py::t[x0]"].verdict == "modified-after-red"
+    assert verdicts["t.py::t[x1]"].verdict == "modified-after-red"
+
+
+def test_a_record_of_a_test_that_is_gone_goes_to_one_test_of_its_code_only() -> None:
+    # Renamed and copied: one sighting of the code failing covers one test
+    state = ledger(record("red", "t.py::one"))
+    judgement = judge(
+        "green",
+        obs("passed", nodeid="t.py::uno"),
+        obs("passed", nodeid="t.py::copy"),
+        state=state,
+    )
+    verdicts = [judgement.verdicts[n].verdict for n in ("t.py::copy", "t.py::uno")]
+    assert sorted(verdicts) == ["green", "never-red"]
+
+
 def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
     syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
     judgement = phases.judge(

@@ -231,22 +231,54 @@ class _Matcher:
         return path in self.files or path in self.missing_files
 
     @cached_property
-    def holders(self) -> dict[tuple[str, str | None], list[str]]:
-        """The ids of the observed tests, by their code."""
-        found: dict[tuple[str, str | None], list[str]] = {}
+    def heirs(self) -> dict[str, Record]:
+        """The moved record each test takes, by its id: a test with no record of its code
+        under its own id (nor a cases' record under its function's) takes a record of that
+        code whose code has left its id. A record goes to one test at most; each test
+        takes, of those left, first a record whose id is gone, then one of its own
+        function (a shifted parametrize id), then one of its own file: a twin that is
+        still there, changed, keeps its record while another's is to be had."""
+        seeking: dict[tuple[str, str | None], list[str]] = {}
         for nodeid, key in self.now.items():
-            found.setdefault(key, []).append(nodeid)
-        return found
+            if not self._holds(nodeid, key):
+                seeking.setdefault(key, []).append(nodeid)
+        heirs: dict[str, Record] = {}
+        for key, nodeids in seeking.items():
+            pool: dict[str, list[Record]] = {}
+            for r in self.by_identity.get(key, ()):
+                if self._moved(r):
+                    pool.setdefault(r.nodeid, []).append(r)
+            for nodeid in sorted(nodeids):
+                if not pool:
+                    break
+                taken = min(pool, key=lambda origin: self._distance(origin, nodeid))
+                best = _best(pool.pop(taken))
+                assert best is not None  # a pool entry holds a record
+                heirs[nodeid] = best
+        return heirs
 
-    def _taken(self, record: Record) -> bool:
-        """Has another test of the run taken the code of ``record`` (a shifted id, a
-        rename)? One that holds that code without a record of it under its own id: a twin
-        with a record of its own (two tests of the same body and values) took nothing."""
-        key = _key(record)
-        return any(
-            nodeid != record.nodeid and not any(_key(r) == key for r in self.ledger.get(nodeid, ()))
-            for nodeid in self.holders.get(key, ())
+    def _holds(self, nodeid: str, key: tuple[str, str | None]) -> bool:
+        """Does ``nodeid`` hold a record of the code ``key`` (or its function's id a
+        record of the function without a case, from a module that could not import)?"""
+        if any(_key(r) == key for r in self.ledger.get(nodeid, ())):
+            return True
+        return key[1] is not None and any(
+            r.case is None and r.fingerprint == key[0]
+            for r in self.ledger.get(_base_id(nodeid), ())
         )
+
+    def _distance(self, origin: str, nodeid: str) -> tuple[bool, bool, bool, str]:
+        return (
+            origin in self.now,
+            _base_id(origin) != _base_id(nodeid),
+            _file_of(origin) != _file_of(nodeid),
+            origin,
+        )
+
+    @cached_property
+    def taken(self) -> set[tuple[str, tuple[str, str | None]]]:
+        """The records some test takes, by their id and code."""
+        return {(r.nodeid, _key(r)) for r in self.heirs.values()}
 
     def unjudged(self, nodeid: str) -> tuple[Record, ...]:
         """Records at ``nodeid`` of code this run did not see, in a file it did not collect
@@ -273,7 +305,7 @@ class _Matcher:
             )
             inherited = base_id if found is not None else None
         if found is None:  # renamed, moved, or a parametrize id that shifted
-            found = _best(r for r in self.by_identity.get(key, ()) if self._moved(r))
+            found = self.heirs.get(nodeid)
             inherited = found.nodeid if found is not None else None
         if found is not None:
             # Deps are compared with red evidence only: green and legacy evidence stays
@@ -282,7 +314,7 @@ class _Matcher:
             if found.status != "red" or found.deps in (None, identity.deps):
                 return _Match(found, found.status, inherited)
             return _Match(None, "changed", previous=found, deps_changed=True)
-        others = [r for r in candidates if not self._taken(r)]
+        others = [r for r in candidates if (r.nodeid, _key(r)) not in self.taken]
         if others:
             return _Match(None, "changed", previous=_best(others))
         return _Match(None, "none", stale=bool(candidates))
