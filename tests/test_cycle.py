@@ -378,3 +378,13 @@ def test_a_test_file_that_cannot_be_collected_fails_the_phase(
         [f"tdd: {phase} fails: 1 test file could not be collected; its tests were not judged"]
     )
     assert result.ret != pytest.ExitCode.OK
+
+
+def test_a_test_file_that_cannot_be_collected_is_named_beside_the_violations(
+    tdd: pytest.Pytester,
+) -> None:
+    tdd.makepyfile(test_new="def test_new():\n    assert 1\n", test_bad="def test_bad(:\n")
+    result = tdd.runpytest("--tdd-phase=green", "--continue-on-collection-errors")
+    result.stdout.fnmatch_lines(
+        ["tdd: green fails: 1 violation (never-red 1); 1 test file could not be collected"]
+    )

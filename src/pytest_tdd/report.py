@@ -103,6 +103,8 @@ def summary_line(phase: Phase, judgement: Judgement, failing: int = 0, uncollect
             if new:
                 kinds = _counts(v.record.kind if v.record else None for v in new)
                 line += f"; recorded {plural(len(new), 'new test')} red ({kinds})"
+        if uncollected:
+            line += f"; {plural(uncollected, 'test file')} could not be collected"
         return line
     if failing:
         return f"tdd: {phase} fails: {plural(failing, 'failing test')}"
