@@ -393,6 +393,36 @@ def test_a_record_of_a_test_that_is_gone_goes_to_one_test_of_its_code_only() -> 
     assert sorted(verdicts) == ["green", "never-red"]
 
 
+def test_a_test_whose_old_code_went_to_another_function_has_changed() -> None:
+    # test_b now holds test_a's old code and takes its record; test_a was seen failing
+    # and then changed: it is not a new test
+    third = Identity("d" * 16)
+    state = ledger(record("red", "t.py::a"), record("red", "t.py::b", OTHER_FP))
+    judgement = judge(
+        "green",
+        obs("passed", nodeid="t.py::a", identity=third),
+        obs("passed", nodeid="t.py::b"),
+        state=state,
+    )
+    assert judgement.verdicts["t.py::b"].inherited_from == "t.py::a"
+    assert judgement.verdicts["t.py::a"].verdict == "modified-after-red"
+
+
+def test_a_test_whose_old_code_went_to_another_function_keeps_its_record() -> None:
+    # So that the next run judges it the same way: changed, not new
+    third = Identity("d" * 16)
+    state = ledger(record("red", "t.py::a"), record("red", "t.py::b", OTHER_FP))
+    observed = (
+        obs("passed", nodeid="t.py::a", identity=third),
+        obs("passed", nodeid="t.py::b"),
+    )
+    first = judge("green", *observed, state=state)
+    assert "t.py::a" not in first.changes.drop
+    after = evidence.Ledger(evidence.apply(state, first.changes))
+    again = judge("green", *observed, state=after)
+    assert again.verdicts["t.py::a"].verdict == "modified-after-red"
+
+
 def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
     syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
     judgement = phases.judge(

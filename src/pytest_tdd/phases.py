@@ -276,9 +276,9 @@ class _Matcher:
         )
 
     @cached_property
-    def taken(self) -> set[tuple[str, tuple[str, str | None]]]:
-        """The records some test takes, by their id and code."""
-        return {(r.nodeid, _key(r)) for r in self.heirs.values()}
+    def taken(self) -> dict[tuple[str, tuple[str, str | None]], str]:
+        """The records some test takes, by their id and code: the id of the test."""
+        return {(r.nodeid, _key(r)): heir for heir, r in self.heirs.items()}
 
     def unjudged(self, nodeid: str) -> tuple[Record, ...]:
         """Records at ``nodeid`` of code this run did not see, in a file it did not collect
@@ -317,7 +317,12 @@ class _Matcher:
         others = [r for r in candidates if (r.nodeid, _key(r)) not in self.taken]
         if others:
             return _Match(None, "changed", previous=_best(others))
-        return _Match(None, "none", stale=bool(candidates))
+        heirs = {self.taken[(r.nodeid, _key(r))] for r in candidates}
+        if heirs and all(_base_id(heir) != _base_id(nodeid) for heir in heirs):
+            # Its old code went to another function, and it holds new code: it changed.
+            # Its record stays (the next run says the same), as a changed test's does.
+            return _Match(None, "changed", previous=_best(candidates))
+        return _Match(None, "none", stale=bool(candidates))  # a new case at a shifted id
 
 
 def _deps_to_bind(o: Observation) -> str | None:
