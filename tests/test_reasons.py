@@ -180,6 +180,14 @@ def test_reaching_for_project_code_that_does_not_exist_is_missing_api(run: Run, 
     assert classify(run, body).kind == "missing-api"
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="code positions came in Python 3.11")
+def test_a_call_into_the_project_is_told_from_a_test_helper_of_the_same_name(run: Run) -> None:
+    # The TypeError names the function alone ("add() got ..."): the call says which
+    helper = "def add(a):\n    return a\n"
+    assert classify(run, helper + "proj.add(1, 2, carry=True)").kind == "missing-api"
+    assert classify(run, helper + "add(1, carry=True)").kind is None
+
+
 def test_an_exception_raised_inside_project_code_is_kind_error(run: Run) -> None:
     failure = classify(run, "proj.lookup()")
     assert failure.kind == "error"

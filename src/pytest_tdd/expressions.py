@@ -125,6 +125,28 @@ def comes_from_project(
     )
 
 
+def callee(entry: TracebackType) -> tuple[bool, object]:
+    """The object the call failing at this traceback entry calls, when the failing
+    instruction's columns single the call out (Python 3.11+) and its callee is a name or
+    an attribute chain: ``(True, obj)``; else ``(False, None)``. A signature error
+    (``add() got an unexpected keyword argument``) names the function alone, which a
+    helper of the test may share."""
+    frame = entry.tb_frame
+    span = _position(frame.f_code, entry.tb_lasti)
+    tree = _parse(linecache.getlines(frame.f_code.co_filename, frame.f_globals))
+    if span is None or tree is None:
+        return False, None
+    around = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _contains(_span(node), span)
+    ]
+    if not around:
+        return False, None
+    call = min(around, key=lambda node: _innermost_first(_span(node)))
+    return _lookup(call.func, (frame.f_locals, frame.f_globals, frame.f_builtins))
+
+
 def _parse(lines: list[str]) -> ast.Module | None:
     """The test module's syntax tree; the warnings of its source (an invalid escape) were
     the user's when it was imported, and are not repeated."""

@@ -256,7 +256,7 @@ class _Judge:
             getattr(error, "obj", None)
         ):
             return "missing-api", f"the project's code has no attribute {error.name!r} yet"
-        if isinstance(error, TypeError) and _callee_is_ours(error, frames, self.origins):
+        if isinstance(error, TypeError) and _callee_is_ours(error, self.origins):
             return "missing-api", "a call into the project's code does not fit its signature"
         if origin == "project":
             return "error", "raised inside the project's code"
@@ -358,12 +358,16 @@ def _unittest_part(traceback: TracebackType | None) -> tuple[str, str] | None:
     return None
 
 
-def _frames(traceback: TracebackType | None) -> list[FrameType]:
-    frames = []
+def _entries(traceback: TracebackType | None) -> list[TracebackType]:
+    entries = []
     while traceback is not None:
-        frames.append(traceback.tb_frame)
+        entries.append(traceback)
         traceback = traceback.tb_next
-    return frames
+    return entries
+
+
+def _frames(traceback: TracebackType | None) -> list[FrameType]:
+    return [entry.tb_frame for entry in _entries(traceback)]
 
 
 def _last(traceback: TracebackType) -> TracebackType:
@@ -455,13 +459,22 @@ def _resolve(dotted: str, namespaces: Iterable[dict[str, object]]) -> object | N
     return None
 
 
-def _callee_is_ours(error: TypeError, frames: list[FrameType], origins: Origins) -> bool:
+def _callee_is_ours(error: TypeError, origins: Origins) -> bool:
     match = _SIGNATURE.match(str(error))
     if not match:
         return False
-    caller = next(
-        (f for f in reversed(frames) if origins.of_file(_filename(f)) != "external"), None
+    entry = next(
+        (
+            e
+            for e in reversed(_entries(error.__traceback__))
+            if origins.of_file(_filename(e.tb_frame)) != "external"
+        ),
+        None,
     )
+    found, obj = expressions.callee(entry) if entry is not None else (False, None)
+    if found:  # the call itself says what it calls
+        return origins.owns_object(obj)
+    caller = entry.tb_frame if entry is not None else None
     namespaces = [caller.f_locals, caller.f_globals] if caller else []
     namespaces += [vars(m) for m in origins.project_modules()]
     callee = _resolve(match["callee"], namespaces)
