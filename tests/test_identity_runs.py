@@ -332,3 +332,16 @@ def test_add_again():
         "test_calc.py::test_addition": "green",
         "test_calc.py::test_add_again": "red",
     }
+
+
+def test_a_test_moved_to_another_file_keeps_its_evidence_in_a_run_of_that_file_alone(
+    tdd: pytest.Pytester,
+) -> None:
+    # The file it left stays, with another test, and this run does not collect it
+    stay = "import calc\n\ndef test_other():\n    assert calc.add(2, 2) == 4\n"
+    moving = "\ndef test_add():\n    assert calc.add(1, 2) == 3\n"
+    tdd.makepyfile(calc=CALC_EMPTY, test_x=stay + moving, test_y="import calc\n")
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    tdd.makepyfile(calc=CALC_ADD, test_x=stay, test_y="import calc\n" + moving)
+    assert tdd.runpytest("--tdd-phase=green", "test_y.py").ret == OK
+    assert statuses(tdd)["test_y.py::test_add"] == "green"

@@ -423,6 +423,23 @@ def test_a_test_whose_old_code_went_to_another_function_keeps_its_record() -> No
     assert again.verdicts["t.py::a"].verdict == "modified-after-red"
 
 
+def test_a_test_moved_out_of_a_file_the_run_did_not_collect_takes_its_record() -> None:
+    # Only test_y.py was collected; test_x.py's source no longer has test_a
+    state = ledger(record("red", "test_x.py::test_a"))
+    moved = obs("passed", nodeid="test_y.py::test_a")
+    judgement = phases.judge(
+        "green",
+        [moved],
+        state,
+        ALL,
+        head=None,
+        left_file=lambda nodeid: nodeid == "test_x.py::test_a",
+    )
+    assert judgement.verdicts["test_y.py::test_a"].inherited_from == "test_x.py::test_a"
+    still_there = phases.judge("green", [moved], state, ALL, head=None, left_file=lambda n: False)
+    assert still_there.verdicts["test_y.py::test_a"].verdict == "never-red"
+
+
 def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
     syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
     judgement = phases.judge(

@@ -179,6 +179,13 @@ def _file_of(nodeid: str) -> str:
     return nodeid.partition("::")[0]
 
 
+LeftFile = Callable[[str], bool]  # has the test of this id left its file? (``departed``)
+
+
+def never_left(nodeid: str) -> bool:
+    return False
+
+
 class _Matcher:
     """Finds the evidence that covers a test's current code."""
 
@@ -188,11 +195,13 @@ class _Matcher:
         observations: Collection[Observation],
         missing_files: Collection[str] = (),
         complete_files: Collection[str] = (),
+        left_file: LeftFile = never_left,
     ) -> None:
         self.ledger = ledger
         self.observations = observations
         self.complete_files = complete_files
         self.missing_files = missing_files
+        self.left_file = left_file
 
     # The indexes below are built the first time a test is not found under its id with
     # the same code (a new, changed, renamed or moved test): a finished suite needs none.
@@ -222,13 +231,16 @@ class _Matcher:
 
     def _moved(self, record: Record) -> bool:
         """Has the code of ``record`` left its id? Its id now holds other code (a shifted
-        parametrize id), or is gone from a file this run collected, or its file is gone.
-        A test that still exists, or whose file this run did not see, keeps its record."""
+        parametrize id), or is gone from a file this run collected, or its file is gone,
+        or its file's source no longer defines it (``left_file``). A test that still
+        exists, or may exist in a file this run did not see, keeps its record."""
         now = self.now.get(record.nodeid)
         if now is not None:
             return now != _key(record)
         path = _file_of(record.nodeid)
-        return path in self.files or path in self.missing_files
+        if path in self.files or path in self.missing_files:
+            return True
+        return self.left_file(record.nodeid)
 
     @cached_property
     def heirs(self) -> dict[str, Record]:
@@ -336,9 +348,10 @@ def without_evidence(
     observations: Collection[Observation],
     ledger: Mapping[str, tuple[Record, ...]],
     missing_files: Collection[str] = (),
+    left_file: LeftFile = never_left,
 ) -> list[str]:
     """The tests, not exempt, that have no evidence of their current code."""
-    matcher = _Matcher(ledger, observations, missing_files)
+    matcher = _Matcher(ledger, observations, missing_files, left_file=left_file)
     return [
         o.nodeid
         for o in observations
@@ -350,11 +363,12 @@ def states(
     observations: Collection[Observation],
     ledger: Mapping[str, tuple[Record, ...]],
     missing_files: Collection[str] = (),
+    left_file: LeftFile = never_left,
 ) -> dict[str, tuple[State, Record | None]]:
     """Each test's evidence state, by the same matching as the verdict, with the record
     behind it: the record of its current code, or for a changed test that of its old code
     (``pytest --tdd-status``)."""
-    matcher = _Matcher(ledger, observations, missing_files)
+    matcher = _Matcher(ledger, observations, missing_files, left_file=left_file)
     found: dict[str, tuple[State, Record | None]] = {}
     for o in observations:
         m = matcher.match(o.nodeid, o.identity)
@@ -452,6 +466,7 @@ def judge(
     uncollectable: Mapping[str, Failure] | None = None,
     missing_files: Collection[str] = (),
     complete_files: Collection[str] = (),
+    left_file: LeftFile = never_left,
 ) -> Judgement:
     """Apply ``phase``'s contract to every observed test.
 
@@ -460,9 +475,10 @@ def judge(
     ``missing_files`` are test files that no longer exist: their records may move to
     tests with the same code. ``complete_files`` are the test files this run collected in
     full: a record of code the run did not see, in any other file, is never dropped or
-    replaced.
+    replaced. ``left_file`` tells whether the test of a record in a file this run did not
+    collect has left that file (its source no longer defines it): its record may move.
     """
-    matcher = _Matcher(ledger, observations, missing_files, complete_files)
+    matcher = _Matcher(ledger, observations, missing_files, complete_files, left_file)
     judgement = Judgement()
     proved_something = False
     for o in observations:
@@ -560,6 +576,7 @@ def adopt(
     complete_files: Collection[str] = (),
     *,
     empty: Collection[str] = frozenset(),
+    left_file: LeftFile = never_left,
 ) -> Judgement:
     """Record every passing test without evidence as legacy evidence.
 
@@ -567,7 +584,7 @@ def adopt(
     as such); a red record, a cycle in progress, is never replaced; a test whose body is
     empty (``empty``) proves nothing and is not adopted; an exempt test is never recorded.
     """
-    matcher = _Matcher(ledger, observations, missing_files, complete_files)
+    matcher = _Matcher(ledger, observations, missing_files, complete_files, left_file)
     judgement = Judgement()
     for o in observations:
         m = matcher.match(o.nodeid, o.identity)

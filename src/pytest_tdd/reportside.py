@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_tdd import evidence, phases, report
+from pytest_tdd.departed import Departures
 from pytest_tdd.observe import (
     CACHE_KEY,
     FAILURE_ATTR,
@@ -185,6 +186,7 @@ class ReportSide:
         self.observed = observed = self.outcomes.observations(self.sighting)
         missing = self._missing_files()
         complete = self._complete_files
+        left = Departures(settings.rootpath).left
         failed = observed.failed()  # for the red run's head and the failing tests
         if settings.phase is not None:
             ran_red = settings.phase == "red" and bool(failed)
@@ -197,10 +199,11 @@ class ReportSide:
                 uncollectable=self._uncollectable(),
                 missing_files=missing,
                 complete_files=complete,
+                left_file=left,
             )
         else:
             judgement = phases.adopt(
-                observed, self.ledger, missing, complete, empty=self.sighting.empty
+                observed, self.ledger, missing, complete, empty=self.sighting.empty, left_file=left
             )
         self.judgement = judgement
         self._prune(judgement, missing, complete)

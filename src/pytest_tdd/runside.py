@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_tdd import evidence, identity, memo, phases
+from pytest_tdd.departed import Departures
 from pytest_tdd.observe import (
     CACHE_KEY,
     FAILURE_ATTR,
@@ -322,7 +323,8 @@ class RunSide:
         if ledger is None:
             return frozenset()
         missing = self.sighting.missing_files(ledger, self.settings.rootpath)
-        return frozenset(phases.without_evidence(self.sighting.unrun(), ledger, missing))
+        left = Departures(self.settings.rootpath).left
+        return frozenset(phases.without_evidence(self.sighting.unrun(), ledger, missing, left))
 
     def _relative(self, failure: Failure) -> Failure:
         """The failure with the rootdir's path left out of its message: the evidence file

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import pytest
 
 from pytest_tdd import evidence, phases
+from pytest_tdd.departed import Departures
 from pytest_tdd.evidence import Record
 from pytest_tdd.observe import Sighting
 from pytest_tdd.phases import Observation
@@ -86,8 +87,9 @@ def rows_of(
     observations: Sequence[Observation],
     ledger: evidence.Ledger,
     missing_files: set[str],
+    left_file: phases.LeftFile = phases.never_left,
 ) -> list[Row]:
-    found = phases.states(observations, ledger, missing_files)
+    found = phases.states(observations, ledger, missing_files, left_file)
     rows = []
     for o in observations:
         state, record = found[o.nodeid]
@@ -170,7 +172,8 @@ class Status:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         missing = self.sighting.missing_files(self.ledger, self.settings.rootpath)
-        self.rows = rows_of(self.sighting.unrun(), self.ledger, missing)
+        left = Departures(self.settings.rootpath).left
+        self.rows = rows_of(self.sighting.unrun(), self.ledger, missing, left)
         self.step = next_step(self.rows, onboarding=not self.ledger)
         if self.settings.json_path is not None:
             self._write_json()
