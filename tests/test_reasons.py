@@ -188,6 +188,16 @@ def test_a_call_into_the_project_is_told_from_a_test_helper_of_the_same_name(run
     assert classify(run, helper + "add(1, carry=True)").kind is None
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="code positions came in Python 3.11")
+def test_a_method_of_a_project_object_is_told_from_a_test_class_of_the_same_name(
+    run: Run,
+) -> None:
+    # "Calc.add() got ...": the test's own Calc has an add too
+    body = "class Calc:\n    def add(self, a, b):\n        return a\n"
+    assert classify(run, body + "proj.Calc().add(1, 2, carry=True)").kind == "missing-api"
+    assert classify(run, body + "Calc().add(1, 2, carry=True)").kind is None
+
+
 def test_an_exception_raised_inside_project_code_is_kind_error(run: Run) -> None:
     failure = classify(run, "proj.lookup()")
     assert failure.kind == "error"

@@ -125,26 +125,30 @@ def comes_from_project(
     )
 
 
-def callee(entry: TracebackType) -> tuple[bool, object]:
-    """The object the call failing at this traceback entry calls, when the failing
-    instruction's columns single the call out (Python 3.11+) and its callee is a name or
-    an attribute chain: ``(True, obj)``; else ``(False, None)``. A signature error
-    (``add() got an unexpected keyword argument``) names the function alone, which a
-    helper of the test may share."""
+def call_is_projects(entry: TracebackType, owns: Callable[[object], bool]) -> bool | None:
+    """Is the call failing at this traceback entry a call of the project's code? Told when
+    the failing instruction's columns single the call out (Python 3.11+) and its callee is
+    a name or an attribute chain that resolves, or a method of a value that comes from the
+    project (``proj.Calc().add``); else None. A signature error (``add() got an unexpected
+    keyword argument``) names the function alone, which a helper of the test may share."""
     frame = entry.tb_frame
     span = _position(frame.f_code, entry.tb_lasti)
     tree = _parse(linecache.getlines(frame.f_code.co_filename, frame.f_globals))
     if span is None or tree is None:
-        return False, None
+        return None
     around = [
         node
         for node in ast.walk(tree)
         if isinstance(node, ast.Call) and _contains(_span(node), span)
     ]
     if not around:
-        return False, None
+        return None
     call = min(around, key=lambda node: _innermost_first(_span(node)))
-    return _lookup(call.func, (frame.f_locals, frame.f_globals, frame.f_builtins))
+    namespaces = (frame.f_locals, frame.f_globals, frame.f_builtins)
+    found, value = _lookup(call.func, namespaces)
+    if found:
+        return owns(value)
+    return True if _from_project(call.func, namespaces, owns) else None
 
 
 def _parse(lines: list[str]) -> ast.Module | None:

@@ -471,9 +471,9 @@ def _callee_is_ours(error: TypeError, origins: Origins) -> bool:
         ),
         None,
     )
-    found, obj = expressions.callee(entry) if entry is not None else (False, None)
-    if found:  # the call itself says what it calls
-        return origins.owns_object(obj)
+    ours = expressions.call_is_projects(entry, origins.owns_object) if entry else None
+    if ours is not None:  # the call itself says what it calls
+        return ours
     caller = entry.tb_frame if entry is not None else None
     namespaces = [caller.f_locals, caller.f_globals] if caller else []
     namespaces += [vars(m) for m in origins.project_modules()]
