@@ -440,6 +440,18 @@ def test_a_test_moved_out_of_a_file_the_run_did_not_collect_takes_its_record() -
     assert still_there.verdicts["test_y.py::test_a"].verdict == "never-red"
 
 
+def test_a_new_test_with_a_twin_in_a_file_not_collected_is_told_where_the_twin_is() -> None:
+    # It may have moved from there: only a run of that file too can tell
+    state = ledger(record("red", "test_x.py::test_a"))
+    judgement = judge("green", obs("passed", nodeid="test_y.py::test_a"), state=state)
+    violation = judgement.verdicts["test_y.py::test_a"].violation
+    assert violation is not None
+    assert violation.message == (
+        "never seen failing; its code is recorded at test_x.py::test_a, in a file this run"
+        " did not collect: if it moved from there, run that file too"
+    )
+
+
 def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
     syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
     judgement = phases.judge(

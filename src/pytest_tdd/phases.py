@@ -165,6 +165,7 @@ class _Match:
     stale: bool = False  # the test's id holds records of code that now sits elsewhere
     previous: Record | None = None  # for a changed test: the record of its old code
     deps_changed: bool = False  # red evidence whose helpers or fixtures changed
+    twin: str | None = None  # for a new test: its code's record in a file not collected
 
     @property
     def what_changed(self) -> str:
@@ -269,6 +270,19 @@ class _Matcher:
                 heirs[nodeid] = best
         return heirs
 
+    def _twin(self, key: tuple[str, str | None]) -> str | None:
+        """The id of a record of this code in a file this run did not collect, if any:
+        a test of that code may have moved from there, which only a run of that file can
+        tell."""
+        return next(
+            (
+                r.nodeid
+                for r in self.by_identity.get(key, ())
+                if _file_of(r.nodeid) not in self.files
+            ),
+            None,
+        )
+
     def _holds(self, nodeid: str, key: tuple[str, str | None]) -> bool:
         """Does ``nodeid`` hold a record of the code ``key`` (or its function's id a
         record of the function without a case, from a module that could not import)?"""
@@ -334,7 +348,8 @@ class _Matcher:
             # Its old code went to another function, and it holds new code: it changed.
             # Its record stays (the next run says the same), as a changed test's does.
             return _Match(None, "changed", previous=_best(candidates))
-        return _Match(None, "none", stale=bool(candidates))  # a new case at a shifted id
+        # a new test, or a new case at a shifted id
+        return _Match(None, "none", stale=bool(candidates), twin=self._twin(key))
 
 
 def _deps_to_bind(o: Observation) -> str | None:
@@ -423,6 +438,13 @@ def _judge_new(
             return "not-run", f"a new test that was not run ({o.result})", None
         if o.result == "failed":
             return "never-red", "fails, and was never recorded red", None
+        if m.twin is not None:
+            return (
+                "never-red",
+                f"never seen failing; its code is recorded at {m.twin}, in a file this run did"
+                " not collect: if it moved from there, run that file too",
+                None,
+            )
         return "never-red", "never seen failing", None
     if o.result == "passed":
         if changed:
