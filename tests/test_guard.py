@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -425,3 +426,18 @@ def test_a_status_run_does_not_hide_a_new_test_from_the_guard(
     assert green.runpytest("--tdd-status").ret == OK
     reason = denied(ask("edit-project-code.json"))
     assert "test_calc.py::test_sub is new or changed and was never seen failing" in reason
+
+
+def test_explain_to_a_reader_that_stops_early_prints_no_traceback(tdd: pytest.Pytester) -> None:
+    # pytest-tdd guard --explain calc.py | head -1: the pipe closes under the writer
+    tdd.makepyfile(calc=CALC_EMPTY)
+    script = "from pytest_tdd import cli; cli.run()"
+    command = [sys.executable, "-c", script, "guard", "--explain", "calc.py"]
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(command, cwd=tdd.path, stdout=writer, stderr=subprocess.PIPE)
+    finally:
+        os.close(writer)
+    assert "Traceback" not in done.stderr.decode()
+    assert done.returncode == 1

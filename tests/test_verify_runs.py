@@ -573,3 +573,23 @@ def test_a_new_exempt_test_is_listed_as_not_run_with_its_reason(
     assert result.ret == pytest.ExitCode.OK
     assert verdicts(data) == {"test_calc.py::test_sub": ("not-run", None)}
     assert "smoke test" in data["verify"]["tests"]["test_calc.py::test_sub"]["message"]
+
+
+def test_a_verify_run_leaves_no_lock_file_behind(
+    tdd: pytest.Pytester,
+    git_repo: GitRepo,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # The base run's evidence file is its own, in a folder made for it: so is its lock
+    private = tmp_path_factory.mktemp("tmpdir")
+    monkeypatch.setenv("TMPDIR", str(private))
+    test = TEST_ADD + "\n\ndef test_sub():\n    assert calc.sub(3, 1) == 2\n"
+    change(
+        git_repo,
+        {"calc.py": CALC, "test_calc.py": TEST_ADD},
+        {"calc.py": CALC_CLAMPED, "test_calc.py": test},
+    )
+    result, _ = verify(tdd)
+    assert result.ret == pytest.ExitCode.OK
+    assert sorted(p.name for p in private.glob("pytest-tdd-*.lock")) == []

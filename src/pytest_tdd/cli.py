@@ -61,7 +61,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _out(line: str) -> None:
-    sys.stdout.write(line + "\n")
+    try:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # a reader that stopped early (`| head -1`): the rest is unread
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # and Python's flush at exit finds no pipe
+        os.close(devnull)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

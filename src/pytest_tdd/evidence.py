@@ -530,6 +530,12 @@ def _lock_path(path: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"pytest-tdd-{key[:24]}.lock"
 
 
+def forget_lock(path: Path) -> None:
+    """Remove the lock file of an evidence file that no other run can use any more (one in
+    a temporary folder that is done with); the lock of a shared file is left in place."""
+    _lock_path(path).unlink(missing_ok=True)
+
+
 if sys.platform == "win32":  # pragma: no cover - the suite runs on POSIX only
     import msvcrt
 

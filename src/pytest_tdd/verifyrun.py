@@ -31,6 +31,7 @@ from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from typing import Any
 
+from pytest_tdd import evidence
 from pytest_tdd.verifychild import ENV
 
 CHILD_PLUGIN = "pytest_tdd.verifychild"
@@ -217,6 +218,7 @@ def run(
     output = work / f"{mode}.child.json"
     report = work / f"{mode}.report.json"
     instructions = work / f"{mode}.instructions.json"
+    base_evidence = work / "evidence.jsonl"
     document = {
         "mode": mode,
         "output": str(output),
@@ -239,7 +241,7 @@ def run(
         command += ["--collect-only"]
         limit = STARTUP_SECONDS + timeout * (len(paths) + 1)
     else:
-        command += ["--tdd-phase=red", f"--tdd-state-file={work / 'evidence.jsonl'}"]
+        command += ["--tdd-phase=red", f"--tdd-state-file={base_evidence}"]
         command += [f"--tdd-json={report}", "--maxfail=0"]
         limit = run_limit(timeout, len(want), layout.timeout_plugin)
         if layout.timeout_plugin:
@@ -264,6 +266,7 @@ def run(
         outcome.stopped = True
         text = (stopped.stdout or b"") + (stopped.stderr or b"")
         outcome.output = text.decode("utf-8", "replace")
+    evidence.forget_lock(base_evidence)  # the base run's own file, done with
     if output.is_file():
         outcome.child = json.loads(output.read_text("utf-8"))
     if report.is_file():
