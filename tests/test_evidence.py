@@ -356,3 +356,29 @@ def test_a_ledger_made_from_a_mapping_holds_its_records() -> None:
     other = GREEN._replace(fingerprint="ffff000011112222")
     made = evidence.Ledger({RED.nodeid: (RED,), GREEN.nodeid: (GREEN, other)})
     assert list(made.items()) == [(RED.nodeid, (RED,)), (GREEN.nodeid, (GREEN, other))]
+
+
+def test_the_union_merge_hint_names_the_evidence_file() -> None:
+    text = '{"pytest-tdd-evidence": 1}\n<<<<<<< HEAD\n'
+    with pytest.raises(EvidenceError) as raised:
+        evidence.parse(text, "project/tdd-evidence.jsonl")
+    assert "add 'tdd-evidence.jsonl merge=union' to .gitattributes" in str(raised.value)
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    # Some Windows editors add one: the records are there all the same
+    path = tmp_path / "tdd-evidence.jsonl"
+    evidence.save(path, ledger(Record("t.py::t", "green", "f" * 16)))
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert list(evidence.load(path)) == ["t.py::t"]
+
+
+def test_a_file_no_one_may_write_is_left_as_it_is(tmp_path: Path) -> None:
+    # Made read-only on purpose (chmod a-w): replacing it would go around that
+    path = tmp_path / "tdd-evidence.jsonl"
+    evidence.save(path, ledger(Record("t.py::t", "green", "f" * 16)))
+    path.chmod(0o444)
+    before = path.read_bytes()
+    with pytest.raises(EvidenceError, match=r"is read-only .*chmod u\+w"):
+        evidence.save(path, ledger(Record("t.py::u", "green", "e" * 16)))
+    assert path.read_bytes() == before

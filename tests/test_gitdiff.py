@@ -503,3 +503,16 @@ def test_head_from_a_git_that_hangs_is_none(
     monkeypatch.setenv("PATH", str(bin_dir))
     monkeypatch.setattr(gitdiff, "TIMEOUT_SECONDS", 0.2)
     assert gitdiff.head(tmp_path) is None
+
+
+def test_git_missing_from_path_is_an_error_that_names_both_users_of_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # diff coverage and --tdd-verify both ask git: the message must fit either
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(GitDiffError) as raised:
+        gitdiff.repository_root(tmp_path)
+    assert str(raised.value) == (
+        "git was not found on PATH: diff coverage and --tdd-verify ask git what changed;"
+        " install git (or put it on PATH), or run without them"
+    )

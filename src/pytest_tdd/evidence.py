@@ -304,11 +304,14 @@ def _record(data: object, source: str, number: int) -> Record:
     raise EvidenceError(f"{where}: status {data['status']!r} is not one of {', '.join(STATUSES)}")
 
 
-def _not_json(line: str, where: str, error: ValueError | RecursionError) -> EvidenceError:
+def _not_json(
+    line: str, where: str, error: ValueError | RecursionError, source: str
+) -> EvidenceError:
     if line.startswith(("<<<<<<<", "=======", ">>>>>>>")):
+        name = os.path.basename(source)
         return EvidenceError(
             f"{where}: an unresolved merge conflict; keep the lines of both sides, or "
-            "add '<file> merge=union' to .gitattributes so git does it for you"
+            f"add '{name} merge=union' to .gitattributes so git does it for you"
         )
     if isinstance(error, RecursionError):
         return EvidenceError(f"{where}: not valid JSON (nested too deeply)")
@@ -324,7 +327,7 @@ def _loads_line(line: str, source: str, number: int) -> object:
     try:
         return json.loads(line)
     except (ValueError, RecursionError) as error:
-        raise _not_json(line, f"evidence file {source}: line {number}", error) from None
+        raise _not_json(line, f"evidence file {source}: line {number}", error, source) from None
 
 
 def _check_header(data: object, where: str, source: str) -> int:
@@ -467,7 +470,7 @@ def _load(path: Path) -> tuple[int, Ledger, Files]:
     except OSError as error:
         raise EvidenceError(f"evidence file {path}: cannot read it ({error})") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark some editors add is not data
     except UnicodeDecodeError as error:
         raise EvidenceError(f"evidence file {path}: not UTF-8 text ({error})") from None
     del raw  # the text alone while the records are built
@@ -486,6 +489,12 @@ def save(
         mode = path.stat().st_mode & 0o7777
     except OSError:
         mode = 0o666 & ~_umask()
+    else:
+        if not mode & 0o222:  # made read-only on purpose: replacing it would go around that
+            raise EvidenceError(
+                f"evidence file {path}: it is read-only (mode {mode:o}); make it writable"
+                f" (chmod u+w {path}) to record evidence; it was left as it is"
+            )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)  # a folder named in the settings
         handle, temporary = tempfile.mkstemp(

@@ -77,8 +77,8 @@ def _git(root: Path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProc
                 f"{root} does not exist: run diff coverage inside a git checkout"
             ) from None
         raise GitDiffError(
-            "git was not found on PATH: diff coverage asks git what changed; "
-            "install git (or put it on PATH), or run without diff coverage"
+            "git was not found on PATH: diff coverage and --tdd-verify ask git what changed;"
+            " install git (or put it on PATH), or run without them"
         ) from None
     except subprocess.TimeoutExpired:
         raise GitDiffError(
