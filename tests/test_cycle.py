@@ -227,7 +227,10 @@ def test_tests_left_unrun_by_maxfail_are_not_run(tdd: pytest.Pytester) -> None:
     result = tdd.runpytest("--tdd-phase=red", "-x")
     assert result.ret == FAILED
     result.stdout.fnmatch_lines(
-        ["NOT-RUN test_x.py::test_b: a new test that was not run (not-run)"]
+        [
+            "NOT-RUN test_x.py::test_b: a new test that was not run: the run ended before it"
+            " (-x, --maxfail, a stop)"
+        ]
     )
     assert statuses(tdd) == {"test_x.py::test_a": "red"}
 

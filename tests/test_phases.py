@@ -452,6 +452,26 @@ def test_a_new_test_with_a_twin_in_a_file_not_collected_is_told_where_the_twin_i
     )
 
 
+def test_a_red_test_failing_without_an_exception_in_green_names_a_strict_xfail() -> None:
+    # pytest fails a strict xfail that passes, with no exception: not "implement it"
+    judgement = judge("green", obs("failed"), state=ledger(record("red")))
+    violation = judgement.verdicts[ID].violation
+    assert violation is not None
+    assert violation.message == (
+        "recorded red, and now fails without an exception: a strict xfail that passes"
+        " (remove its xfail mark), or a crash"
+    )
+
+
+def test_a_new_test_the_run_never_reached_says_why_it_was_not_run() -> None:
+    judgement = judge("green", obs("not-run"))
+    violation = judgement.verdicts[ID].violation
+    assert violation is not None
+    assert violation.message == (
+        "a new test that was not run: the run ended before it (-x, --maxfail, a stop)"
+    )
+
+
 def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
     syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
     judgement = phases.judge(

@@ -332,3 +332,29 @@ def test_a_unittest_tear_down_that_fails_after_the_test_failed_is_named_as_such(
         ]
     )
     assert ledger(tdd) == {}
+
+
+UNITTEST_SETUP_CLASS = """
+import unittest, calc
+
+class TestGrid(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.grid = calc.Grid(3)
+
+    def test_size(self):
+        self.assertEqual(self.grid.size, 3)
+"""
+
+
+def test_a_unittest_set_up_class_that_fails_is_named_as_such(tdd: pytest.Pytester) -> None:
+    tdd.makepyfile(calc=CALC, test_calc=UNITTEST_SETUP_CLASS)
+    result = tdd.runpytest("--tdd-phase=red")
+    assert result.ret == FAILED
+    result.stdout.fnmatch_lines(
+        [
+            "WRONG-REASON test_calc.py::TestGrid::test_size: failed for the wrong reason, a setup"
+            " error: unittest's setUpClass failed, not the test*"
+        ]
+    )
+    assert ledger(tdd) == {}

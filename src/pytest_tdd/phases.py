@@ -435,7 +435,7 @@ def _judge_new(
             )
             return "modified-after-red", f"{m.what_changed} since {since}", None
         if o.result not in RAN:
-            return "not-run", f"a new test that was not run ({o.result})", None
+            return "not-run", _not_run(o), None
         if o.result == "failed":
             return "never-red", "fails, and was never recorded red", None
         if m.twin is not None:
@@ -456,10 +456,16 @@ def _judge_new(
             )
         return "passed-in-red", "passes before it is implemented", None
     if o.result != "failed":
-        return "not-run", f"a new test that was not run ({o.result})", None
+        return "not-run", _not_run(o), None
     if o.failure is not None and o.failure.accepted_by(accept):
         return "recorded-red", None, _red_record(o, o.failure, head)
     return "wrong-reason", _wrong_reason(o.failure, accept), None
+
+
+def _not_run(o: Observation) -> str:
+    if o.result == "not-run":
+        return "a new test that was not run: the run ended before it (-x, --maxfail, a stop)"
+    return f"a new test that was not run ({o.result})"
 
 
 def _judge_known(phase: Phase, o: Observation, m: _Match) -> tuple[Word, str | None, Record | None]:
@@ -471,6 +477,13 @@ def _judge_known(phase: Phase, o: Observation, m: _Match) -> tuple[Word, str | N
             return "regression", f"has {record.status} evidence and now fails", None
         if phase == "red":
             return "red", None, None
+        if o.failure is None:
+            return (
+                "still-red",
+                "recorded red, and now fails without an exception: a strict xfail that passes"
+                " (remove its xfail mark), or a crash",
+                None,
+            )
         return "still-red", "recorded red and still fails: implement what it asks for", None
     if o.result != "passed":
         return "skipped", None, None

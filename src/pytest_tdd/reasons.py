@@ -348,13 +348,30 @@ _UNITTEST_PARTS: Mapping[str, tuple[str, str]] = {
 }
 
 
+# Class and module set-up that pytest calls itself, from its setup and teardown phases.
+_UNITTEST_CLASS_PARTS: Mapping[str, tuple[str, str]] = {
+    "setUpClass": ("setup", "setUpClass"),
+    "setUpModule": ("setup", "setUpModule"),
+    "tearDownClass": ("teardown", "tearDownClass"),
+    "tearDownModule": ("teardown", "tearDownModule"),
+}
+
+
 def _unittest_part(traceback: TracebackType | None) -> tuple[str, str] | None:
     """The phase and method when ``traceback`` runs through unittest's call of a
-    TestCase's ``setUp``, ``tearDown`` or a cleanup (``asyncSetUp`` and the others too)."""
-    for frame in _frames(traceback):
+    TestCase's ``setUp``, ``tearDown`` or a cleanup (``asyncSetUp`` and the others too),
+    or through pytest's call of its ``setUpClass`` (and the others of class or module)."""
+    frames = _frames(traceback)
+    for frame in frames:
         part = _UNITTEST_PARTS.get(frame.f_code.co_name)
         if part is not None and str(frame.f_globals.get("__name__", "")).startswith("unittest."):
             return part
+    called_by_pytest = False
+    for frame in frames:
+        part = _UNITTEST_CLASS_PARTS.get(frame.f_code.co_name)
+        if part is not None and called_by_pytest:
+            return part
+        called_by_pytest = str(frame.f_globals.get("__name__", "")) == "_pytest.unittest"
     return None
 
 
