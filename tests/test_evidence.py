@@ -382,3 +382,15 @@ def test_a_file_no_one_may_write_is_left_as_it_is(tmp_path: Path) -> None:
     with pytest.raises(EvidenceError, match=r"is read-only .*chmod u\+w"):
         evidence.save(path, ledger(Record("t.py::u", "green", "e" * 16)))
     assert path.read_bytes() == before
+
+
+def test_a_file_with_windows_line_endings_keeps_them_when_written_again(tmp_path: Path) -> None:
+    # A checkout with core.autocrlf: rewriting it with LF would make every line a change
+    path = tmp_path / "tdd-evidence.jsonl"
+    evidence.save(path, ledger(Record("t.py::t", "green", "f" * 16)))
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    evidence.save(
+        path, ledger(Record("t.py::t", "green", "f" * 16), Record("t.py::u", "red", "e" * 16))
+    )
+    written = path.read_bytes()
+    assert written.count(b"\r\n") == written.count(b"\n") == 3

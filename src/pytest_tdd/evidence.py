@@ -482,9 +482,11 @@ def save(
     ledger: Mapping[str, tuple[Record, ...]],
     files: Mapping[str, tuple[str, ...]] | None = None,
 ) -> None:
-    """Write ``ledger`` (and ``files``) to ``path`` atomically, keeping the permissions of
-    the old file; its folder is made if it is missing."""
+    """Write ``ledger`` (and ``files``) to ``path`` atomically, keeping the permissions and
+    the line endings of the old file; its folder is made if it is missing."""
     data = dumps(ledger, files).encode("utf-8")
+    if _windows_line_endings(path):  # a checkout with core.autocrlf
+        data = data.replace(b"\n", b"\r\n")
     try:
         mode = path.stat().st_mode & 0o7777
     except OSError:
@@ -513,6 +515,16 @@ def save(
             raise
     except OSError as error:
         raise EvidenceError(f"evidence file {path}: cannot write it ({error})") from None
+
+
+def _windows_line_endings(path: Path) -> bool:
+    """Does the file at ``path`` end its first line with CR LF?"""
+    try:
+        with open(path, "rb") as file:
+            first = file.readline(4096)
+    except OSError:
+        return False
+    return first.endswith(b"\r\n")
 
 
 def _sync_folder(folder: Path) -> None:
