@@ -231,3 +231,13 @@ def test_an_evidence_file_in_a_folder_not_made_yet_is_written_there(tdd: pytest.
     tdd.makepyfile(test_x="def test_x():\n    assert 0\n")
     assert tdd.runpytest("--tdd-phase=red", "--tdd-state-file=evidence/tdd.jsonl").ret == OK
     assert ledger(tdd, "evidence/tdd.jsonl").keys() == {"test_x.py::test_x"}
+
+
+def test_an_empty_evidence_file_is_named_as_such_in_the_header(tdd: pytest.Pytester) -> None:
+    # Emptied by a tool or by hand: it reads as no evidence, and the header says why
+    tdd.makepyfile(test_x="def test_x():\n    assert 0\n")
+    (tdd.path / EVIDENCE).write_text("")
+    result = tdd.runpytest("--tdd-phase=red")
+    result.stdout.fnmatch_lines(
+        [f"tdd: phase red, evidence in {EVIDENCE} (an empty file: no evidence yet)"]
+    )

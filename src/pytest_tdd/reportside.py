@@ -65,6 +65,13 @@ def _check_rootdir(ledger: evidence.Ledger, settings: Settings) -> None:
         )
 
 
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
+
+
 class ReportSide:
     """Registered as ``tdd-report`` in a single process and in the xdist controller."""
 
@@ -330,7 +337,9 @@ class ReportSide:
         state_file = self.settings.state_file
         shown = self.settings.shown(state_file)
         count = self.ledger_size
-        if state_file.exists():
+        if state_file.exists() and not count and _empty(state_file):
+            held = "an empty file: no evidence yet"
+        elif state_file.exists():
             held = f"holds the evidence of {report.plural(count, 'test')}"
         else:
             held = "a new file"
