@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import CALC_ADD, CALC_EMPTY, ledger, red_then_implement, statuses
+from helpers import CALC_ADD, CALC_EMPTY, TEST_ADD, ledger, red_then_implement, statuses
 
 OK = pytest.ExitCode.OK
 FAILED = pytest.ExitCode.TESTS_FAILED
@@ -345,3 +345,18 @@ def test_a_test_moved_to_another_file_keeps_its_evidence_in_a_run_of_that_file_a
     tdd.makepyfile(calc=CALC_ADD, test_x=stay, test_y="import calc\n" + moving)
     assert tdd.runpytest("--tdd-phase=green", "test_y.py").ret == OK
     assert statuses(tdd)["test_y.py::test_add"] == "green"
+
+
+def test_a_red_run_by_node_id_of_a_test_made_a_twin_of_a_green_one_records_it(
+    tdd: pytest.Pytester,
+) -> None:
+    # test_new was red, then rewritten to test_add's code; red again on its id alone
+    new = "\ndef test_new():\n    assert calc.add(2, 2) == 4\n"
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD + new)
+    assert tdd.runpytest("--tdd-phase=red").ret == OK
+    tdd.makepyfile(calc=CALC_ADD)
+    assert tdd.runpytest("--tdd-phase=green").ret == OK
+    tdd.makepyfile(calc=CALC_EMPTY, test_calc=TEST_ADD + new.replace("2, 2) == 4", "1, 2) == 3"))
+    result = tdd.runpytest("--tdd-phase=red", "test_calc.py::test_new")
+    assert result.ret == OK
+    result.stdout.fnmatch_lines(["tdd: red holds: 1 new test seen failing *"])

@@ -472,6 +472,20 @@ def test_a_new_test_the_run_never_reached_says_why_it_was_not_run() -> None:
     )
 
 
+def test_a_test_in_a_file_run_in_part_does_not_take_the_record_of_a_test_not_run() -> None:
+    # pytest --tdd-phase=red t.py::b, where b now has a's code: a was not run, not gone
+    state = ledger(record("green", "t.py::a"), record("red", "t.py::b", OTHER_FP))
+    judgement = phases.judge(
+        "red",
+        [obs("failed", ASSERTION, nodeid="t.py::b")],
+        state,
+        ALL,
+        head=None,
+        complete_files=set(),
+    )
+    assert judgement.verdicts["t.py::b"].verdict == "recorded-red"
+
+
 def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
     syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
     judgement = phases.judge(

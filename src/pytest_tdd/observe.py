@@ -370,6 +370,14 @@ class Sighting:
         paths = {nodeid.partition("::")[0] for nodeid in ledger}
         return {p for p in paths if p not in self.files and not (root / p).exists()}
 
+    def complete_files(self, root: Path) -> set[str]:
+        """Test files this process collected in full, unchanged since."""
+        return {
+            path
+            for path in self.files - self.partial
+            if self.stamps.get(path) == stamp(root / path)
+        }
+
     def modules(self) -> dict[str, list[str]]:
         """Each module that could not be imported, with the tests found in its source."""
         found: dict[str, list[str]] = {module: [] for module in self.broken}

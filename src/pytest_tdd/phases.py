@@ -195,7 +195,7 @@ class _Matcher:
         ledger: Mapping[str, tuple[Record, ...]],
         observations: Collection[Observation],
         missing_files: Collection[str] = (),
-        complete_files: Collection[str] = (),
+        complete_files: Collection[str] | None = None,
         left_file: LeftFile = never_left,
     ) -> None:
         self.ledger = ledger
@@ -232,16 +232,19 @@ class _Matcher:
 
     def _moved(self, record: Record) -> bool:
         """Has the code of ``record`` left its id? Its id now holds other code (a shifted
-        parametrize id), or is gone from a file this run collected, or its file is gone,
-        or its file's source no longer defines it (``left_file``). A test that still
-        exists, or may exist in a file this run did not see, keeps its record."""
+        parametrize id), or is gone from a file this run collected in full, or its file is
+        gone, or its file's source no longer defines it (``left_file``). A test that still
+        exists, or may exist in a file this run did not see in full, keeps its record."""
         now = self.now.get(record.nodeid)
         if now is not None:
             return now != _key(record)
         path = _file_of(record.nodeid)
-        if path in self.files or path in self.missing_files:
+        # Not told which files were run in full: those of the tests observed (a caller
+        # that judges a whole run passes the set; this default serves plain uses)
+        complete = self.files if self.complete_files is None else self.complete_files
+        if path in complete or path in self.missing_files:
             return True
-        return self.left_file(record.nodeid)
+        return self.left_file(record.nodeid)  # in a file not run in full: its source says
 
     @cached_property
     def heirs(self) -> dict[str, Record]:
@@ -309,7 +312,7 @@ class _Matcher:
     def unjudged(self, nodeid: str) -> tuple[Record, ...]:
         """Records at ``nodeid`` of code this run did not see, in a file it did not collect
         in full (a shifted parametrize case, say): another run's to judge, never dropped."""
-        if _file_of(nodeid) in self.complete_files:
+        if self.complete_files is not None and _file_of(nodeid) in self.complete_files:
             return ()
         return tuple(r for r in self.ledger.get(nodeid, ()) if _key(r) not in self.observed)
 
@@ -364,9 +367,10 @@ def without_evidence(
     ledger: Mapping[str, tuple[Record, ...]],
     missing_files: Collection[str] = (),
     left_file: LeftFile = never_left,
+    complete_files: Collection[str] | None = None,
 ) -> list[str]:
     """The tests, not exempt, that have no evidence of their current code."""
-    matcher = _Matcher(ledger, observations, missing_files, left_file=left_file)
+    matcher = _Matcher(ledger, observations, missing_files, complete_files, left_file)
     return [
         o.nodeid
         for o in observations
@@ -379,11 +383,12 @@ def states(
     ledger: Mapping[str, tuple[Record, ...]],
     missing_files: Collection[str] = (),
     left_file: LeftFile = never_left,
+    complete_files: Collection[str] | None = None,
 ) -> dict[str, tuple[State, Record | None]]:
     """Each test's evidence state, by the same matching as the verdict, with the record
     behind it: the record of its current code, or for a changed test that of its old code
     (``pytest --tdd-status``)."""
-    matcher = _Matcher(ledger, observations, missing_files, left_file=left_file)
+    matcher = _Matcher(ledger, observations, missing_files, complete_files, left_file)
     found: dict[str, tuple[State, Record | None]] = {}
     for o in observations:
         m = matcher.match(o.nodeid, o.identity)
@@ -500,7 +505,7 @@ def judge(
     head: str | None,
     uncollectable: Mapping[str, Failure] | None = None,
     missing_files: Collection[str] = (),
-    complete_files: Collection[str] = (),
+    complete_files: Collection[str] | None = None,
     left_file: LeftFile = never_left,
 ) -> Judgement:
     """Apply ``phase``'s contract to every observed test.
@@ -510,7 +515,9 @@ def judge(
     ``missing_files`` are test files that no longer exist: their records may move to
     tests with the same code. ``complete_files`` are the test files this run collected in
     full: a record of code the run did not see, in any other file, is never dropped or
-    replaced. ``left_file`` tells whether the test of a record in a file this run did not
+    replaced, nor taken by another test unless ``left_file`` says its test left (None:
+    nothing is kept apart from the files of the observed tests, which count as complete
+    for moves). ``left_file`` tells whether the test of a record in a file this run did not
     collect has left that file (its source no longer defines it): its record may move.
     """
     matcher = _Matcher(ledger, observations, missing_files, complete_files, left_file)
@@ -608,7 +615,7 @@ def adopt(
     observations: Collection[Observation],
     ledger: Mapping[str, tuple[Record, ...]],
     missing_files: Collection[str] = (),
-    complete_files: Collection[str] = (),
+    complete_files: Collection[str] | None = None,
     *,
     empty: Collection[str] = frozenset(),
     left_file: LeftFile = never_left,

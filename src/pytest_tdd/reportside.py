@@ -27,7 +27,6 @@ from pytest_tdd.observe import (
     failure_from_dict,
     gc_paused,
     recorded_under,
-    stamp,
 )
 from pytest_tdd.phases import Identity, Judgement, Observation, Violation
 from pytest_tdd.reasons import Failure
@@ -173,12 +172,7 @@ class ReportSide:
         failures, reporting them as collected with no tests: then none is complete."""
         if self.config.getoption("lf", False):
             return set()
-        root, stamps = self.settings.rootpath, self.sighting.stamps
-        return {
-            path
-            for path in self.sighting.files - self.sighting.partial
-            if stamps.get(path) == stamp(root / path)  # unchanged since it was collected
-        }
+        return self.sighting.complete_files(self.settings.rootpath)
 
     def _judge(self, session: pytest.Session) -> None:
         settings = self.settings

@@ -323,8 +323,15 @@ class RunSide:
         if ledger is None:
             return frozenset()
         missing = self.sighting.missing_files(ledger, self.settings.rootpath)
-        left = Departures(self.settings.rootpath).left
-        return frozenset(phases.without_evidence(self.sighting.unrun(), ledger, missing, left))
+        root = self.settings.rootpath
+        complete = (
+            set() if self.config.getoption("lf", False) else self.sighting.complete_files(root)
+        )
+        return frozenset(
+            phases.without_evidence(
+                self.sighting.unrun(), ledger, missing, Departures(root).left, complete
+            )
+        )
 
     def _relative(self, failure: Failure) -> Failure:
         """The failure with the rootdir's path left out of its message: the evidence file

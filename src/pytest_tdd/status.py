@@ -88,8 +88,9 @@ def rows_of(
     ledger: evidence.Ledger,
     missing_files: set[str],
     left_file: phases.LeftFile = phases.never_left,
+    complete_files: set[str] | frozenset[str] = frozenset(),
 ) -> list[Row]:
-    found = phases.states(observations, ledger, missing_files, left_file)
+    found = phases.states(observations, ledger, missing_files, left_file, complete_files)
     rows = []
     for o in observations:
         state, record = found[o.nodeid]
@@ -172,8 +173,13 @@ class Status:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         missing = self.sighting.missing_files(self.ledger, self.settings.rootpath)
-        left = Departures(self.settings.rootpath).left
-        self.rows = rows_of(self.sighting.unrun(), self.ledger, missing, left)
+        root = self.settings.rootpath
+        complete = (
+            set() if self.config.getoption("lf", False) else self.sighting.complete_files(root)
+        )
+        self.rows = rows_of(
+            self.sighting.unrun(), self.ledger, missing, Departures(root).left, complete
+        )
         self.step = next_step(self.rows, onboarding=not self.ledger)
         if self.settings.json_path is not None:
             self._write_json()
