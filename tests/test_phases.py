@@ -486,6 +486,17 @@ def test_a_test_in_a_file_run_in_part_does_not_take_the_record_of_a_test_not_run
     assert judgement.verdicts["t.py::b"].verdict == "recorded-red"
 
 
+def test_a_red_test_failing_in_green_on_its_own_code_is_told_so() -> None:
+    # Not "implement what it asks for": the code may be there, the test is at fault
+    judgement = judge("green", obs("failed", TYPO), state=ledger(record("red")))
+    violation = judgement.verdicts[ID].violation
+    assert violation is not None
+    assert violation.message == (
+        "recorded red, and now fails for the wrong reason, the test's own code:"
+        " NameError: name 'x' is not defined"
+    )
+
+
 def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
     syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
     judgement = phases.judge(

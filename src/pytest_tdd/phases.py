@@ -489,6 +489,13 @@ def _judge_known(phase: Phase, o: Observation, m: _Match) -> tuple[Word, str | N
                 " (remove its xfail mark), or a crash",
                 None,
             )
+        if o.failure.kind is None:
+            what = f"{o.failure.exception}: {o.failure.message}".rstrip(": ")
+            return (
+                "still-red",
+                f"recorded red, and now fails for the wrong reason, {o.failure.cause}: {what}",
+                None,
+            )
         return "still-red", "recorded red and still fails: implement what it asks for", None
     if o.result != "passed":
         return "skipped", None, None
