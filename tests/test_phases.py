@@ -497,6 +497,22 @@ def test_a_red_test_failing_in_green_on_its_own_code_is_told_so() -> None:
     )
 
 
+def test_a_shifted_case_run_alone_takes_the_record_of_its_function_s_case_not_run() -> None:
+    # pytest 't.py::t[x1]' after a case was inserted first: x1 holds x0's old values
+    a, b = Identity("f" * 16, "a" * 16), Identity("f" * 16, "b" * 16)
+    state = ledger(record("green", "t.py::t[x0]", a), record("green", "t.py::t[x1]", b))
+    judgement = phases.judge(
+        "green",
+        [obs("passed", nodeid="t.py::t[x1]", identity=a)],
+        state,
+        ALL,
+        head=None,
+        complete_files=set(),
+    )
+    assert judgement.verdicts["t.py::t[x1]"].inherited_from == "t.py::t[x0]"
+    assert judgement.violations == []
+
+
 def test_red_refuses_a_test_module_that_cannot_be_collected_and_shows_no_tests() -> None:
     syntax = Failure("collect", "SyntaxError", "invalid syntax", None, "a syntax error")
     judgement = phases.judge(

@@ -145,3 +145,24 @@ def test_a_renamed_test_is_not_named_among_the_tests_that_are_gone(
         ]
     )
     assert "test_one.py::test_renamed" in statuses(tdd)
+
+
+SHIFTED = """
+import pytest
+
+@pytest.mark.parametrize("n", [{cases}])
+def test_square(n):
+    assert n[0] ** 2 == n[1]
+"""
+
+
+def test_cases_whose_ids_shifted_keep_their_evidence_in_a_run_of_some_of_them(
+    tdd: pytest.Pytester,
+) -> None:
+    # A case inserted first: n0 is new, and the old n0 and n1 are n1 and n2 now
+    tdd.makepyfile(test_sq=SHIFTED.format(cases="(2, 4), (3, 9)"))
+    assert tdd.runpytest("--tdd-adopt").ret == pytest.ExitCode.OK
+    tdd.makepyfile(test_sq=SHIFTED.format(cases="(1, 1), (2, 4), (3, 9)"))
+    result = tdd.runpytest("--tdd-phase=green", "-k", "n1 or n2")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["tdd: green holds: 2 tests kept their evidence"])

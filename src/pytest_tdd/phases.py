@@ -230,21 +230,22 @@ class _Matcher:
                 found.setdefault(_key(record), []).append(record)
         return found
 
-    def _moved(self, record: Record) -> bool:
-        """Has the code of ``record`` left its id? Its id now holds other code (a shifted
-        parametrize id), or is gone from a file this run collected in full, or its file is
-        gone, or its file's source no longer defines it (``left_file``). A test that still
-        exists, or may exist in a file this run did not see in full, keeps its record."""
-        now = self.now.get(record.nodeid)
+    def _moved(self, origin: str, key: tuple[str, str | None]) -> bool:
+        """Has the code ``key`` left the id ``origin``? Its id now holds other code (a
+        shifted parametrize id), or is gone from a file this run collected in full, or its
+        file is gone, or its file's source no longer defines it (``left_file``). A test
+        that still exists, or may exist in a file this run did not see in full, keeps its
+        record."""
+        now = self.now.get(origin)
         if now is not None:
-            return now != _key(record)
-        path = _file_of(record.nodeid)
+            return now != key
+        path = _file_of(origin)
         # Not told which files were run in full: those of the tests observed (a caller
         # that judges a whole run passes the set; this default serves plain uses)
         complete = self.files if self.complete_files is None else self.complete_files
         if path in complete or path in self.missing_files:
             return True
-        return self.left_file(record.nodeid)  # in a file not run in full: its source says
+        return self.left_file(origin)  # in a file not run in full: its source says
 
     @cached_property
     def heirs(self) -> dict[str, Record]:
@@ -253,7 +254,9 @@ class _Matcher:
         code whose code has left its id. A record goes to one test at most; each test
         takes, of those left, first a record whose id is gone, then one of its own
         function (a shifted parametrize id), then one of its own file: a twin that is
-        still there, changed, keeps its record while another's is to be had."""
+        still there, changed, keeps its record while another's is to be had. In a file run
+        in part, a case of the test's own function that the run did not see is taken for
+        shifted (``-k``, a node id): another function's test may still be there."""
         seeking: dict[tuple[str, str | None], list[str]] = {}
         for nodeid, key in self.now.items():
             if not self._holds(nodeid, key):
@@ -262,16 +265,24 @@ class _Matcher:
         for key, nodeids in seeking.items():
             pool: dict[str, list[Record]] = {}
             for r in self.by_identity.get(key, ()):
-                if self._moved(r):
-                    pool.setdefault(r.nodeid, []).append(r)
+                pool.setdefault(r.nodeid, []).append(r)
+            moved = {origin for origin in pool if self._moved(origin, key)}
             for nodeid in sorted(nodeids):
-                if not pool:
-                    break
-                taken = min(pool, key=lambda origin: self._distance(origin, nodeid))
+                # A case of its own function that this run did not see (a file run in
+                # part): its id shifted, as the code it held is at this one now
+                open_ = [o for o in pool if o in moved or self._shifted(o, nodeid)]
+                if not open_:
+                    continue
+                taken = min(open_, key=lambda origin: self._distance(origin, nodeid))
                 best = _best(pool.pop(taken))
                 assert best is not None  # a pool entry holds a record
                 heirs[nodeid] = best
         return heirs
+
+    def _shifted(self, origin: str, nodeid: str) -> bool:
+        return (
+            origin not in self.now and origin.endswith("]") and _base_id(origin) == _base_id(nodeid)
+        )
 
     def _twin(self, key: tuple[str, str | None]) -> str | None:
         """The id of a record of this code in a file this run did not collect, if any:
