@@ -370,8 +370,12 @@ class Sighting:
         paths = {nodeid.partition("::")[0] for nodeid in ledger}
         return {p for p in paths if p not in self.files and not (root / p).exists()}
 
-    def complete_files(self, root: Path) -> set[str]:
-        """Test files this process collected in full, unchanged since."""
+    def complete_files(self, config: pytest.Config, root: Path) -> set[str]:
+        """Test files this process collected in full, unchanged since. ``--lf`` skips whole
+        files that had no failures, reporting them as collected with no tests: then none
+        is complete."""
+        if config.getoption("lf", False):
+            return set()
         return {
             path
             for path in self.files - self.partial

@@ -166,14 +166,6 @@ class ReportSide:
             if problem is not None:
                 self.problems.append(problem)
 
-    @property
-    def _complete_files(self) -> set[str]:
-        """Test files this run collected in full. ``--lf`` skips whole files that had no
-        failures, reporting them as collected with no tests: then none is complete."""
-        if self.config.getoption("lf", False):
-            return set()
-        return self.sighting.complete_files(self.settings.rootpath)
-
     def _judge(self, session: pytest.Session) -> None:
         settings = self.settings
         try:
@@ -186,7 +178,7 @@ class ReportSide:
             return
         self.observed = observed = self.outcomes.observations(self.sighting)
         missing = self._missing_files()
-        complete = self._complete_files
+        complete = self.sighting.complete_files(self.config, settings.rootpath)
         left = Departures(settings.rootpath).left
         failed = observed.failed()  # for the red run's head and the failing tests
         if settings.phase is not None:

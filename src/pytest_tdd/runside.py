@@ -324,9 +324,7 @@ class RunSide:
             return frozenset()
         missing = self.sighting.missing_files(ledger, self.settings.rootpath)
         root = self.settings.rootpath
-        complete = (
-            set() if self.config.getoption("lf", False) else self.sighting.complete_files(root)
-        )
+        complete = self.sighting.complete_files(self.config, root)
         return frozenset(
             phases.without_evidence(
                 self.sighting.unrun(), ledger, missing, Departures(root).left, complete

@@ -174,9 +174,7 @@ class Status:
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
         missing = self.sighting.missing_files(self.ledger, self.settings.rootpath)
         root = self.settings.rootpath
-        complete = (
-            set() if self.config.getoption("lf", False) else self.sighting.complete_files(root)
-        )
+        complete = self.sighting.complete_files(self.config, root)
         self.rows = rows_of(
             self.sighting.unrun(), self.ledger, missing, Departures(root).left, complete
         )
